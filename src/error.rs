@@ -1,0 +1,71 @@
+//! One error type for the whole tool: a message, an optional hint, and the
+//! class that decides the exit code (see the contract's "Exit codes").
+
+use std::fmt;
+
+/// What went wrong, as a script needs to know it: the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The server answered with HTTP 400 or above that is not an OAuth refusal.
+    Http = 1,
+    /// Usage or bad input: a bad URL, an unreadable key, a missing token.
+    Usage = 2,
+    /// No answer: DNS, connection refused, timeout, TLS failure.
+    Network = 3,
+    /// OAuth refused: an `oauth_problem`, a 401, a CAPTCHA'd account.
+    OAuth = 4,
+}
+
+/// An error that prints as one line, `jira-oauth: error: …`, and maybe a `hint: …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Kind::Usage, message)
+    }
+
+    pub fn http(message: impl Into<String>) -> Self {
+        Self::new(Kind::Http, message)
+    }
+
+    pub fn network(message: impl Into<String>) -> Self {
+        Self::new(Kind::Network, message)
+    }
+
+    pub fn oauth(message: impl Into<String>) -> Self {
+        Self::new(Kind::OAuth, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        self.kind as i32
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
