@@ -6,3 +6,5 @@
 pub mod error;
 
 pub use error::{Error, Kind, Result};
+pub mod oauth;
+pub mod signature;
