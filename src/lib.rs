@@ -1,10 +1,71 @@
 //! jira-oauth: an OAuth 1.0a (RFC 5849) client for JIRA's REST API.
 //!
-//! The signer (`signature`) is pure: nonce, timestamp and key are passed in.
-//! The transport (`transport`) does the I/O; `commands` joins the two.
+//! - `signature`: the base string and the signature methods (pure);
+//! - `oauth`: one request's protocol parameters, signed and placed (pure);
+//! - `keys`: loading the consumer's RSA private key;
+//! - `transport`: HTTP over reqwest, TLS, errors classified;
+//! - `client`: the signer and the transport joined, answers checked;
+//! - `problem`, `tokens`: reading JIRA's refusals and token answers;
+//! - `cli`, `commands`, `output`: the command line.
 
+pub mod cli;
+pub mod client;
+pub mod commands;
 pub mod error;
+pub mod keys;
+pub mod oauth;
+pub mod output;
+pub mod problem;
+pub mod signature;
+pub mod tokens;
+pub mod transport;
+pub mod urls;
 
 pub use error::{Error, Kind, Result};
-pub mod oauth;
-pub mod signature;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+/// A warning on stderr, in the same shape as errors.
+pub fn warn(message: &str) {
+    let _ = writeln!(std::io::stderr(), "jira-oauth: warning: {message}");
+}
+
+/// `$XDG_CONFIG_HOME/jira-oauth`, else `~/.config/jira-oauth`.
+pub fn config_dir() -> Option<PathBuf> {
+    let xdg = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let home = || std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config"));
+    xdg.or_else(home).map(|d| d.join("jira-oauth"))
+}
+
+/// An I/O error's reason without the "(os error N)" noise.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// Writes command output to stdout; a closed pipe ends the program quietly.
+pub fn print_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => broken_pipe(),
+        Err(e) => Err(Error::network(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// The reader of stdout has gone (`| head`): stop quietly, as `cat` would.
+pub fn broken_pipe() -> ! {
+    std::process::exit(0)
+}

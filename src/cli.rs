@@ -1,0 +1,209 @@
+//! The command line: options, environment variables and subcommands, as the
+//! contract (CLI.md) lists them. Parsing only; `commands` does the work.
+
+use crate::oauth::AuthIn;
+use crate::signature::SignatureMethod;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const AFTER_HELP: &str = "\
+The OAuth dance, as Atlassian's Java sample does it:
+  jira-oauth requestToken https://jira.example.com
+  (open the printed URL, click Allow, note the verifier)
+  jira-oauth accessToken https://jira.example.com REQUEST_TOKEN TOKEN_SECRET VERIFIER
+  jira-oauth request ACCESS_TOKEN https://jira.example.com/rest/api/2/issue/HSP-1
+
+Exit codes: 0 success, 1 HTTP error, 2 bad input, 3 no answer, 4 OAuth refused.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jira-oauth",
+    version,
+    about = "OAuth 1.0a client for JIRA: request and access tokens, signed REST calls",
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options that every command takes, before or after its name.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Consumer key of JIRA's Application Link
+    #[arg(
+        long,
+        global = true,
+        env = "JIRA_OAUTH_CONSUMER_KEY",
+        default_value = "hardcoded-consumer",
+        value_name = "KEY"
+    )]
+    pub consumer_key: String,
+
+    /// RSA private key: PEM PKCS#8 or PKCS#1, encrypted PKCS#8, or base64 PKCS#8 DER
+    /// [default: $XDG_CONFIG_HOME/jira-oauth/private.pem]
+    #[arg(
+        long,
+        global = true,
+        env = "JIRA_OAUTH_PRIVATE_KEY",
+        value_name = "FILE"
+    )]
+    pub private_key: Option<PathBuf>,
+
+    /// RSA-SHA1 (JIRA's), RSA-SHA256, HMAC-SHA1, HMAC-SHA256 or PLAINTEXT
+    #[arg(
+        long,
+        global = true,
+        env = "JIRA_OAUTH_SIGNATURE_METHOD",
+        default_value = "RSA-SHA1",
+        value_name = "M"
+    )]
+    pub signature_method: SignatureMethod,
+
+    /// Consumer secret, for the HMAC and PLAINTEXT methods only
+    #[arg(
+        long,
+        global = true,
+        env = "JIRA_OAUTH_CONSUMER_SECRET",
+        hide_env_values = true,
+        value_name = "S"
+    )]
+    pub consumer_secret: Option<String>,
+
+    /// The access token's secret (HMAC and PLAINTEXT sign with it; RSA ignores it)
+    #[arg(
+        long,
+        global = true,
+        env = "JIRA_OAUTH_ACCESS_TOKEN_SECRET",
+        hide_env_values = true,
+        value_name = "S"
+    )]
+    pub token_secret: Option<String>,
+
+    /// Extra trusted CA certificates (PEM), added to the system's roots
+    #[arg(long, global = true, env = "JIRA_OAUTH_CACERT", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Skip TLS verification (warns every time)
+    #[arg(long, global = true)]
+    pub insecure: bool,
+
+    /// Seconds per request, connect included
+    #[arg(
+        long,
+        global = true,
+        env = "JIRA_OAUTH_TIMEOUT",
+        default_value = "30",
+        value_name = "SECS",
+        value_parser = parse_timeout
+    )]
+    pub timeout: Duration,
+
+    /// Output of the token commands
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Where the oauth_* parameters travel: header, query or body
+    #[arg(
+        long,
+        global = true,
+        env = "JIRA_OAUTH_AUTH_IN",
+        default_value = "header",
+        value_name = "WHERE"
+    )]
+    pub auth_in: AuthIn,
+
+    /// Base URL that request paths (/rest/...) are appended to
+    #[arg(long, global = true, env = "JIRA_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Trace every request on stderr: method, URL, base string, headers (never a secret)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Env,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenMethod {
+    #[value(name = "POST", alias = "post")]
+    Post,
+    #[value(name = "GET", alias = "get")]
+    Get,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Get a request token and the URL where the user approves it
+    #[command(
+        name = "requestToken",
+        visible_alias = "request-token",
+        after_help = "Example:\n  jira-oauth requestToken https://jira.example.com/jira --format env"
+    )]
+    RequestToken {
+        /// JIRA's base URL, with its context path (https://host/jira)
+        jira_base_url: String,
+        /// oauth_callback: where JIRA sends the user after approval
+        #[arg(long, default_value = "oob", value_name = "URL")]
+        callback: String,
+        /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
+        #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
+        token_method: TokenMethod,
+    },
+
+    /// Swap an approved request token for an access token
+    #[command(
+        name = "accessToken",
+        visible_alias = "access-token",
+        after_help = "Example:\n  jira-oauth accessToken https://jira.example.com REQUEST_TOKEN TOKEN_SECRET VERIFIER"
+    )]
+    AccessToken {
+        /// JIRA's base URL, with its context path
+        jira_base_url: String,
+        /// The request token
+        request_token: String,
+        /// The request token's secret
+        #[arg(value_name = "TOKEN_SECRET")]
+        request_token_secret: String,
+        /// The verifier JIRA showed after approval
+        verifier: String,
+        /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
+        #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
+        token_method: TokenMethod,
+    },
+
+    /// Signed GET of one or more REST URLs; bodies to stdout byte for byte
+    #[command(after_help = "\
+If the first argument is not a URL or a /path, it is the access token (the Java sample's
+order); else the token comes from JIRA_OAUTH_ACCESS_TOKEN.
+
+Examples:
+  jira-oauth request ACCESS_TOKEN https://jira.example.com/rest/api/2/issue/HSP-1
+  JIRA_BASE_URL=https://jira.example.com jira-oauth request TOKEN '/rest/api/2/search?jql=project = HSP'")]
+    Request {
+        /// [ACCESS_TOKEN] URL... (absolute URLs, or paths under --base-url)
+        #[arg(required = true, num_args = 1.., value_name = "ARGS")]
+        args: Vec<String>,
+    },
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 86_400.0) {
+        return Err(format!(
+            "'{s}' must be more than 0 and at most 86400 seconds"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}

@@ -1,0 +1,153 @@
+//! One short function per command, joining the signer, the keys and the
+//! transport.
+
+mod access_token;
+mod request;
+mod request_token;
+
+use crate::cli::{Cli, Command, Global, TokenMethod};
+use crate::client::{Client, Keys};
+use crate::error::{Error, Result};
+use crate::signature::{percent_encode, Signer};
+use crate::{keys, transport};
+use reqwest::Method;
+use std::path::PathBuf;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let g = &cli.global;
+    match cli.command {
+        Command::RequestToken {
+            jira_base_url,
+            callback,
+            token_method,
+        } => request_token::run(g, &jira_base_url, &callback, token_method),
+        Command::AccessToken {
+            jira_base_url,
+            request_token,
+            request_token_secret,
+            verifier,
+            token_method,
+        } => access_token::run(
+            g,
+            &jira_base_url,
+            &request_token,
+            &request_token_secret,
+            &verifier,
+            token_method,
+        ),
+        Command::Request { args } => request::run(g, &args),
+    }
+}
+
+/// The consumer's client: its key (or secrets), the transport, the
+/// placement. `secrets` are the token secrets in play, kept out of `-v`.
+fn client(g: &Global, secrets: &[&str]) -> Result<Client> {
+    let method = g.signature_method;
+    let keys = if method.is_rsa() {
+        let path = private_key_path(g)?;
+        if let Some(w) = keys::permission_warning(&path) {
+            crate::warn(&w);
+        }
+        let key = keys::load_private_key(&path, &mut keys::EnvOrTty)?;
+        Keys::Rsa(Box::new(Signer::rsa(method, key).expect("an RSA method")))
+    } else {
+        Keys::Secret {
+            method,
+            consumer_secret: g.consumer_secret.clone().unwrap_or_default(),
+        }
+    };
+    let mut redact = Vec::new();
+    for s in secrets
+        .iter()
+        .copied()
+        .chain(g.consumer_secret.as_deref())
+        .chain(g.token_secret.as_deref())
+        .filter(|s| !s.is_empty())
+    {
+        // A PLAINTEXT signature holds the secrets encoded once, and the
+        // Authorization header encodes them again.
+        let once = percent_encode(s);
+        redact.push(percent_encode(&once));
+        redact.push(once);
+        redact.push(s.to_string());
+    }
+    let opts = transport::Options {
+        cacert: g.cacert.clone(),
+        insecure: g.insecure,
+        timeout: g.timeout,
+        verbose: g.verbose,
+        redact,
+    };
+    Client::new(g.consumer_key.clone(), keys, opts, g.auth_in)
+}
+
+/// `--private-key`, else `$XDG_CONFIG_HOME/jira-oauth/private.pem`.
+fn private_key_path(g: &Global) -> Result<PathBuf> {
+    if let Some(p) = &g.private_key {
+        return Ok(p.clone());
+    }
+    let path = crate::config_dir()
+        .ok_or_else(|| {
+            Error::usage("no private key given, and no home directory to look in")
+                .with_hint("pass --private-key FILE or set JIRA_OAUTH_PRIVATE_KEY")
+        })?
+        .join("private.pem");
+    if !path.exists() {
+        return Err(Error::usage(format!(
+            "no private key given, and {} does not exist",
+            path.display()
+        ))
+        .with_hint(
+            "pass --private-key FILE or set JIRA_OAUTH_PRIVATE_KEY; make a key pair with \
+             openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out private.pem",
+        ));
+    }
+    Ok(path)
+}
+
+/// A token given on the command line: not blank, one line.
+fn check_token(what: &str, token: &str) -> Result<()> {
+    if token.trim().is_empty() {
+        return Err(Error::usage(format!("the {what} is empty")));
+    }
+    if token.chars().any(char::is_control) {
+        return Err(
+            Error::usage(format!("the {what} holds a control character (a newline?)"))
+                .with_hint("copy the value alone, without line breaks"),
+        );
+    }
+    Ok(())
+}
+
+fn token_method(m: TokenMethod) -> Method {
+    match m {
+        TokenMethod::Post => Method::POST,
+        TokenMethod::Get => Method::GET,
+    }
+}
+
+/// Reads a token endpoint's answer.
+fn read_token(client: &Client, call: &crate::client::Call) -> Result<crate::tokens::TokenResponse> {
+    let mut resp = client.send(call)?;
+    let status = resp.status().as_u16();
+    if resp.status().is_redirection() {
+        let to = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("nowhere");
+        return Err(Error::http(format!(
+            "{} answered HTTP {status} with a redirect to {to} instead of a token",
+            call.url
+        ))
+        .with_hint("give JIRA's base URL as JIRA itself sees it (scheme, host and context path)"));
+    }
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = crate::problem::read_error_body(&mut resp)?;
+    crate::tokens::parse(status, ct.as_deref(), &body, call.url.as_str())
+}

@@ -1,0 +1,239 @@
+//! HTTP over reqwest (blocking, rustls): TLS roots, timeouts, proxies, the
+//! `-v` trace, and errors classified by exit code. Knows nothing of OAuth.
+
+use crate::error::{Error, Result};
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::Method;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+
+/// How to reach the server.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Extra trusted CA certificates (PEM), beside the system's roots.
+    pub cacert: Option<PathBuf>,
+    /// Skip TLS verification (a warning is printed every time).
+    pub insecure: bool,
+    /// Per request, connect included.
+    pub timeout: Duration,
+    /// Trace requests and responses on stderr.
+    pub verbose: bool,
+    /// Strings never to print in a trace (secrets that may be inside a
+    /// PLAINTEXT signature).
+    pub redact: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            cacert: None,
+            insecure: false,
+            timeout: Duration::from_secs(30),
+            verbose: false,
+            redact: Vec::new(),
+        }
+    }
+}
+
+/// One outgoing request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// A client that keeps its connections alive across requests.
+pub struct Transport {
+    client: Client,
+    opts: Options,
+}
+
+impl Transport {
+    pub fn new(opts: Options) -> Result<Transport> {
+        let mut builder = Client::builder()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("jira-oauth/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &opts.cacert {
+            for cert in read_ca_file(path)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if opts.insecure {
+            crate::warn("--insecure: TLS certificates and host names are not verified");
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| Error::network(format!("cannot set up the HTTP client: {}", chain(&e))))?;
+        Ok(Transport { client, opts })
+    }
+
+    /// Sends the request; an answer of any status is `Ok`.
+    pub fn send(&self, req: Request) -> Result<Response> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in &req.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::usage(format!("invalid header name '{name}'")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| Error::usage(format!("invalid value for header '{name}'")))?;
+            headers.append(name, value);
+        }
+        if self.opts.verbose {
+            self.trace_request(&req, &headers);
+        }
+        let mut builder = self
+            .client
+            .request(req.method.clone(), req.url.clone())
+            .headers(headers);
+        if let Some(body) = req.body {
+            builder = builder.body(body);
+        }
+        let resp = builder
+            .send()
+            .map_err(|e| classify(&e, &req.url, self.opts.timeout))?;
+        if self.opts.verbose {
+            self.trace_response(&resp);
+        }
+        Ok(resp)
+    }
+
+    /// Prints a line of the `-v` trace, with secrets blanked out.
+    pub fn trace(&self, line: &str) {
+        if self.opts.verbose {
+            let mut shown = line.to_string();
+            for secret in self.opts.redact.iter().filter(|s| !s.is_empty()) {
+                shown = shown.replace(secret.as_str(), "[redacted]");
+            }
+            let _ = writeln!(std::io::stderr(), "{shown}");
+        }
+    }
+
+    fn trace_request(&self, req: &Request, headers: &HeaderMap) {
+        self.trace(&format!("> {} {}", req.method, req.url));
+        for (name, value) in headers {
+            self.trace(&format!(
+                "> {}: {}",
+                name,
+                value.to_str().unwrap_or("<binary>")
+            ));
+        }
+        if let Some(body) = &req.body {
+            self.trace(&format!("> [{} bytes of body]", body.len()));
+        }
+    }
+
+    fn trace_response(&self, resp: &Response) {
+        self.trace(&format!("< {:?} {}", resp.version(), resp.status()));
+        for (name, value) in resp.headers() {
+            self.trace(&format!(
+                "< {}: {}",
+                name,
+                value.to_str().unwrap_or("<binary>")
+            ));
+        }
+    }
+}
+
+fn read_ca_file(path: &PathBuf) -> Result<Vec<reqwest::Certificate>> {
+    let shown = path.display();
+    let pem = std::fs::read(path).map_err(|e| {
+        Error::usage(format!(
+            "cannot read the CA file {shown}: {}",
+            crate::io_reason(&e)
+        ))
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|_| Error::usage(format!("{shown} is not a PEM file of CA certificates")))?;
+    if certs.is_empty() {
+        return Err(Error::usage(format!(
+            "{shown} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)"
+        )));
+    }
+    Ok(certs)
+}
+
+/// Turns a failed send into an exit-3 error that says which kind of failure.
+fn classify(e: &reqwest::Error, url: &Url, timeout: Duration) -> Error {
+    let host = format!(
+        "{}:{}",
+        url.host_str().unwrap_or("?"),
+        url.port_or_known_default().unwrap_or(0)
+    );
+    let detail = chain(e);
+    let lower = detail.to_ascii_lowercase();
+    if e.is_builder() {
+        return Error::usage(format!("cannot send a request to {url}: {detail}"));
+    }
+    if e.is_timeout() || lower.contains("timed out") {
+        return Error::network(format!(
+            "no answer from {host} within {} s",
+            timeout.as_secs_f64()
+        ))
+        .with_hint(
+            "the server or the network is slow or down; raise --timeout if it is only slow",
+        );
+    }
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+            "the server's certificate is signed by a CA this machine does not trust: add it with --cacert FILE"
+        } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+            "the certificate is for another host name: use the name it was issued for"
+        } else if lower.contains("expired") {
+            "the server's certificate has expired: ask the server's administrators to renew it"
+        } else {
+            "check the server's TLS setup; --insecure skips verification (not for production)"
+        };
+        return Error::network(format!("TLS failure with {host}: {}", tls_reason(&detail)))
+            .with_hint(hint);
+    }
+    if e.is_connect() {
+        return Error::network(format!("cannot connect to {host}: {}", last_cause(&detail)))
+            .with_hint(
+            "check the URL, that the server is running and that no firewall or proxy is in the way",
+        );
+    }
+    Error::network(format!(
+        "no valid answer from {host}: {}",
+        last_cause(&detail)
+    ))
+}
+
+/// The error and its sources, joined.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+fn last_cause(detail: &str) -> String {
+    let last = detail.rsplit(": ").next().unwrap_or(detail);
+    match last.find(" (os error") {
+        Some(i) => last[..i].to_string(),
+        None => last.to_string(),
+    }
+}
+
+fn tls_reason(detail: &str) -> String {
+    detail
+        .split(": ")
+        .find(|p| {
+            let l = p.to_ascii_lowercase();
+            l.contains("certificate") || l.contains("tls") || l.contains("handshake")
+        })
+        .unwrap_or(detail)
+        .to_string()
+}
