@@ -180,19 +180,56 @@ pub enum Command {
         token_method: TokenMethod,
     },
 
-    /// Signed GET of one or more REST URLs; bodies to stdout byte for byte
+    /// Signed calls to REST resources; bodies to stdout byte for byte
     #[command(after_help = "\
 If the first argument is not a URL or a /path, it is the access token (the Java sample's
 order); else the token comes from JIRA_OAUTH_ACCESS_TOKEN.
 
 Examples:
   jira-oauth request ACCESS_TOKEN https://jira.example.com/rest/api/2/issue/HSP-1
-  JIRA_BASE_URL=https://jira.example.com jira-oauth request TOKEN '/rest/api/2/search?jql=project = HSP'")]
-    Request {
-        /// [ACCESS_TOKEN] URL... (absolute URLs, or paths under --base-url)
-        #[arg(required = true, num_args = 1.., value_name = "ARGS")]
-        args: Vec<String>,
-    },
+  jira-oauth request TOKEN /rest/api/2/search -q 'jql=summary ~ \"C++\"' --paginate
+  jira-oauth request TOKEN -X POST -d '{\"body\":\"Done.\"}' /rest/api/2/issue/HSP-1/comment
+  jira-oauth request TOKEN --parallel 8 /rest/api/2/issue/HSP-1 /rest/api/2/issue/HSP-2")]
+    Request(RequestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// [ACCESS_TOKEN] URL... (absolute URLs, or paths under --base-url)
+    #[arg(required = true, num_args = 1.., value_name = "ARGS")]
+    pub args: Vec<String>,
+
+    /// HTTP method [default: GET, or POST with a body]
+    #[arg(short = 'X', long = "method", value_name = "METHOD")]
+    pub method: Option<String>,
+
+    /// Body: literal text, @FILE, or @- for stdin (Content-Type application/json unless -H says otherwise)
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    pub data: Option<String>,
+
+    /// Extra header, 'Name: value' (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// Print the status line and headers before the body
+    #[arg(short = 'i', long = "include")]
+    pub include: bool,
+
+    /// Query parameter NAME=VALUE appended literally, no encoding needed (repeatable)
+    #[arg(short = 'q', long = "query", value_name = "NAME=VALUE")]
+    pub query: Vec<String>,
+
+    /// Follow JIRA's paging and print one merged JSON document
+    #[arg(long)]
+    pub paginate: bool,
+
+    /// Retries of a GET or HEAD on HTTP 429 and 503
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub retries: u32,
+
+    /// Requests in flight at once (output stays in the order given)
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub parallel: u32,
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {

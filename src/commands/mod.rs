@@ -36,7 +36,7 @@ pub fn run(cli: Cli) -> Result<()> {
             &verifier,
             token_method,
         ),
-        Command::Request { args } => request::run(g, &args),
+        Command::Request(args) => request::run(g, &args),
     }
 }
 

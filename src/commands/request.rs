@@ -1,17 +1,22 @@
-//! `request [ACCESS_TOKEN] URL...`: signed GETs of REST resources, bodies to
-//! stdout byte for byte, one connection kept alive for all of them.
+//! `request [ACCESS_TOKEN] URL...`: signed calls to REST resources, bodies
+//! to stdout byte for byte (streamed), one connection kept alive for all of
+//! them, or `--parallel N` at once with the output still in order.
 
 use super::{check_token, client};
-use crate::cli::Global;
-use crate::client::Call;
+use crate::cli::{Global, RequestArgs};
+use crate::client::{Body, Call, Client, FORM};
 use crate::error::{Error, Result};
-use crate::urls;
+use crate::follow::{self, Policy};
+use crate::{paginate, urls};
 use reqwest::Method;
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 use url::Url;
 
-pub fn run(g: &Global, args: &[String]) -> Result<()> {
-    let (token, targets) = split_token(args)?;
+pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
+    let (token, targets) = split_token(&a.args)?;
     let token = match token {
         Some(t) => t,
         None => std::env::var("JIRA_OAUTH_ACCESS_TOKEN").map_err(|_| {
@@ -25,46 +30,272 @@ pub fn run(g: &Global, args: &[String]) -> Result<()> {
     if targets.is_empty() {
         return Err(Error::usage("no URL to request"));
     }
-    let urls = targets
-        .iter()
-        .map(|t| resolve(t, g.base_url.as_deref()))
-        .collect::<Result<Vec<Url>>>()?;
+    let mut headers = parse_headers(&a.headers)?;
+    let body = read_body(a.data.as_deref(), &mut headers)?;
+    let method = parse_method(a.method.as_deref(), body.is_some())?;
+    if a.paginate && method != Method::GET {
+        return Err(Error::usage(format!(
+            "--paginate works with GET, not {method}"
+        )));
+    }
+    let query = parse_query(&a.query)?;
+    let mut calls = Vec::with_capacity(targets.len());
+    for target in targets {
+        let mut url = resolve(target, g.base_url.as_deref())?;
+        for (k, v) in &query {
+            urls::append_param(&mut url, k, v);
+        }
+        let mut call = Call::new(method.clone(), url);
+        call.token = Some(token.trim().to_string());
+        call.token_secret = g.token_secret.clone().unwrap_or_default();
+        call.headers = headers.clone();
+        call.body = body.clone();
+        calls.push(call);
+    }
 
-    let token_secret = g.token_secret.clone().unwrap_or_default();
     let client = client(g, &[])?;
+    let job = Job {
+        client: &client,
+        policy: Policy {
+            retries: a.retries,
+            ..Policy::default()
+        },
+        include: a.include,
+        paginate: a.paginate,
+        several: calls.len() > 1,
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let several = urls.len() > 1;
-    for url in urls {
-        let mut call = Call::new(Method::GET, url);
-        call.token = Some(token.trim().to_string());
-        call.token_secret = token_secret.clone();
-        let mut resp = client.send(&call)?;
-        if resp.status().is_redirection() {
-            let to = resp
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("nowhere")
-                .to_string();
-            return Err(Error::http(format!(
-                "{} answered HTTP {} with a redirect to {to}; not followed",
-                call.url,
-                resp.status().as_u16()
-            )));
+    if a.parallel <= 1 || calls.len() == 1 {
+        for call in &calls {
+            job.emit(call, &mut out)?;
+        }
+    } else {
+        job.emit_parallel(&calls, a.parallel as usize, &mut out)?;
+    }
+    out.flush().map_err(|e| write_error(&e))
+}
+
+/// What every URL of one invocation shares.
+struct Job<'a> {
+    client: &'a Client,
+    policy: Policy,
+    include: bool,
+    paginate: bool,
+    several: bool,
+}
+
+impl Job<'_> {
+    /// One URL's output: headers with `-i`, then the body, streamed.
+    fn emit(&self, call: &Call, out: &mut dyn Write) -> Result<()> {
+        if self.paginate {
+            return paginate::run(self.client, call, &self.policy, out);
+        }
+        let mut resp = follow::send(self.client, call, &self.policy)?;
+        if self.include {
+            let mut head = format!("{:?} {}\r\n", resp.version(), resp.status());
+            for (k, v) in resp.headers() {
+                head.push_str(&format!(
+                    "{k}: {}\r\n",
+                    String::from_utf8_lossy(v.as_bytes())
+                ));
+            }
+            head.push_str("\r\n");
+            out.write_all(head.as_bytes())
+                .map_err(|e| write_error(&e))?;
         }
         let mut last = LastByte {
-            inner: &mut out,
+            inner: out,
             last: None,
         };
-        std::io::copy(&mut resp, &mut last).map_err(|e| stream_error(e, &call.url))?;
-        if several && last.last.is_some_and(|b| b != b'\n') {
-            out.write_all(b"\n")
-                .map_err(|e| stream_error(e, &call.url))?;
+        copy(&mut resp, &mut last, &call.url)?;
+        if self.several && last.last.is_some_and(|b| b != b'\n') {
+            out.write_all(b"\n").map_err(|e| write_error(&e))?;
         }
+        Ok(())
     }
-    out.flush()
-        .map_err(|e| stream_error(e, &Url::parse("stdout:").unwrap()))
+
+    /// `n` workers take the URLs in turn (signing on every core); the
+    /// output is written in the order given, the first error ends the run.
+    fn emit_parallel(&self, calls: &[Call], n: usize, out: &mut dyn Write) -> Result<()> {
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let (tx, rx) = mpsc::channel::<(usize, Result<Vec<u8>>)>();
+        std::thread::scope(|s| {
+            for _ in 0..n.min(calls.len()) {
+                let tx = tx.clone();
+                let (next, stop) = (&next, &stop);
+                s.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= calls.len() || stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let mut buf = Vec::new();
+                    let r = self.emit(&calls[i], &mut buf).map(|_| buf);
+                    if tx.send((i, r)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+            let mut pending = BTreeMap::new();
+            let mut want = 0;
+            for (i, r) in rx {
+                pending.insert(i, r);
+                while let Some(r) = pending.remove(&want) {
+                    let written = r.and_then(|b| out.write_all(&b).map_err(|e| write_error(&e)));
+                    if let Err(e) = written {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                    want += 1;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn parse_method(given: Option<&str>, has_body: bool) -> Result<Method> {
+    match given {
+        None if has_body => Ok(Method::POST),
+        None => Ok(Method::GET),
+        Some(m) => Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes())
+            .ok()
+            .filter(|_| !m.trim().is_empty())
+            .ok_or_else(|| Error::usage(format!("'{m}' is not an HTTP method"))),
+    }
+}
+
+/// `-H 'Name: value'`, checked; `Authorization` is ours to set.
+fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
+    raw.iter()
+        .map(|h| {
+            let (name, value) = h.split_once(':').ok_or_else(|| {
+                Error::usage(format!("-H '{h}' has no colon"))
+                    .with_hint("write headers as -H 'Name: value'")
+            })?;
+            let name = name.trim();
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(Error::usage(format!(
+                    "-H '{h}': '{name}' is not a header name"
+                )));
+            }
+            if name.eq_ignore_ascii_case("authorization") {
+                return Err(
+                    Error::usage("-H Authorization would replace the OAuth signature")
+                        .with_hint("jira-oauth signs every request itself; drop that header"),
+                );
+            }
+            let value = value.trim();
+            if value.chars().any(char::is_control) {
+                return Err(Error::usage(format!(
+                    "-H '{name}': the value holds a control character"
+                )));
+            }
+            Ok((name.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+/// `-d`: text, `@FILE` or `@-`. The Content-Type comes from `-H` or is
+/// JSON; forms and uploads get JIRA's XSRF opt-out.
+fn read_body(data: Option<&str>, headers: &mut Vec<(String, String)>) -> Result<Option<Body>> {
+    let Some(data) = data else { return Ok(None) };
+    let bytes = match data.strip_prefix('@') {
+        Some("-") => {
+            let mut b = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut b)
+                .map_err(|e| Error::usage(format!("cannot read the body from stdin: {e}")))?;
+            b
+        }
+        Some(path) => std::fs::read(path).map_err(|e| {
+            Error::usage(format!(
+                "cannot read the body file -d @{path}: {}",
+                crate::io_reason(&e)
+            ))
+        })?,
+        None => data.as_bytes().to_vec(),
+    };
+    let content_type = match headers
+        .iter()
+        .position(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        Some(i) => headers.remove(i).1,
+        None => "application/json".to_string(),
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let xsrf_checked =
+        essence == FORM || essence.starts_with("multipart/") || essence == "text/plain";
+    if xsrf_checked
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("x-atlassian-token"))
+    {
+        // JIRA refuses form-like POSTs to REST resources without it (XSRF check).
+        headers.push(("X-Atlassian-Token".into(), "no-check".into()));
+    }
+    Ok(Some(Body {
+        content_type,
+        bytes,
+    }))
+}
+
+/// `-q NAME=VALUE`, both literal.
+fn parse_query(raw: &[String]) -> Result<Vec<(String, String)>> {
+    raw.iter()
+        .map(|q| {
+            let (k, v) = q.split_once('=').ok_or_else(|| {
+                Error::usage(format!("-q '{q}' has no '='"))
+                    .with_hint("write query parameters as -q NAME=VALUE")
+            })?;
+            if k.is_empty() {
+                return Err(Error::usage(format!("-q '{q}' has an empty name")));
+            }
+            Ok((k.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+fn copy(from: &mut dyn Read, to: &mut dyn Write, url: &Url) -> Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(Error::network(format!(
+                    "the answer from {url} broke off: {}",
+                    body_error(&e)
+                )))
+            }
+        };
+        to.write_all(&buf[..n]).map_err(|e| write_error(&e))?;
+    }
+}
+
+fn body_error(e: &std::io::Error) -> String {
+    let mut text = e.to_string();
+    let mut cur = std::error::Error::source(e);
+    while let Some(s) = cur {
+        text = format!("{text}: {s}");
+        cur = s.source();
+    }
+    text
+}
+
+fn write_error(e: &std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        crate::broken_pipe();
+    }
+    Error::network(format!("cannot write the output: {e}"))
 }
 
 /// The Java sample's order: a first argument that is neither an http(s)
@@ -100,12 +331,12 @@ fn resolve(target: &str, base: Option<&str>) -> Result<Url> {
 }
 
 /// Remembers the last byte written, to end a body with a newline.
-struct LastByte<'a, W: Write> {
-    inner: &'a mut W,
+struct LastByte<'a> {
+    inner: &'a mut dyn Write,
     last: Option<u8>,
 }
 
-impl<W: Write> Write for LastByte<'_, W> {
+impl Write for LastByte<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         if n > 0 {
@@ -117,13 +348,6 @@ impl<W: Write> Write for LastByte<'_, W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
-}
-
-fn stream_error(e: std::io::Error, url: &Url) -> Error {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        crate::broken_pipe();
-    }
-    Error::network(format!("the answer from {url} broke off: {e}"))
 }
 
 #[cfg(test)]
