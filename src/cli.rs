@@ -191,6 +191,51 @@ Examples:
   jira-oauth request TOKEN -X POST -d '{\"body\":\"Done.\"}' /rest/api/2/issue/HSP-1/comment
   jira-oauth request TOKEN --parallel 8 /rest/api/2/issue/HSP-1 /rest/api/2/issue/HSP-2")]
     Request(RequestArgs),
+
+    /// Print the Authorization header a request would carry (for curl and other tools)
+    #[command(after_help = "\
+With --timestamp and --nonce fixed, the output is deterministic for the RSA and HMAC methods.
+
+Examples:
+  curl -H \"Authorization: $(jira-oauth sign GET https://jira.example.com/rest/api/2/myself --token TOKEN)\" \\
+       https://jira.example.com/rest/api/2/myself
+  jira-oauth sign GET 'https://h/rest/api/2/search?jql=a b' --token T --timestamp 1 --nonce n --base-string")]
+    Sign(SignArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// HTTP method
+    pub method: String,
+    /// The URL as it will be requested
+    pub url: String,
+    /// oauth_token (a request or access token)
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Request body; signed when it is form-encoded
+    #[arg(long, value_name = "DATA")]
+    pub data: Option<String>,
+    /// Content-Type of --data [default: application/x-www-form-urlencoded, as curl -d]
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+    /// oauth_callback
+    #[arg(long, value_name = "URL")]
+    pub callback: Option<String>,
+    /// oauth_verifier
+    #[arg(long, value_name = "VERIFIER")]
+    pub verifier: Option<String>,
+    /// oauth_timestamp [default: now]
+    #[arg(long, value_name = "N")]
+    pub timestamp: Option<u64>,
+    /// oauth_nonce [default: 128 random bits]
+    #[arg(long, value_name = "S")]
+    pub nonce: Option<String>,
+    /// Print the signature base string instead
+    #[arg(long, conflicts_with = "curl")]
+    pub base_string: bool,
+    /// Print a complete curl command line instead
+    #[arg(long)]
+    pub curl: bool,
 }
 
 #[derive(Debug, Args)]

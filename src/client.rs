@@ -29,7 +29,7 @@ pub enum Keys {
 
 impl Keys {
     /// The signer for a call; the RSA key is shared, never copied.
-    fn signer(&self, token_secret: &str) -> Cow<'_, Signer> {
+    pub fn signer(&self, token_secret: &str) -> Cow<'_, Signer> {
         match self {
             Keys::Rsa(s) => Cow::Borrowed(s),
             Keys::Secret {

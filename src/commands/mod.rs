@@ -4,6 +4,7 @@
 mod access_token;
 mod request;
 mod request_token;
+mod sign;
 
 use crate::cli::{Cli, Command, Global, TokenMethod};
 use crate::client::{Client, Keys};
@@ -37,26 +38,14 @@ pub fn run(cli: Cli) -> Result<()> {
             token_method,
         ),
         Command::Request(args) => request::run(g, &args),
+        Command::Sign(args) => sign::run(g, &args),
     }
 }
 
 /// The consumer's client: its key (or secrets), the transport, the
 /// placement. `secrets` are the token secrets in play, kept out of `-v`.
 fn client(g: &Global, secrets: &[&str]) -> Result<Client> {
-    let method = g.signature_method;
-    let keys = if method.is_rsa() {
-        let path = private_key_path(g)?;
-        if let Some(w) = keys::permission_warning(&path) {
-            crate::warn(&w);
-        }
-        let key = keys::load_private_key(&path, &mut keys::EnvOrTty)?;
-        Keys::Rsa(Box::new(Signer::rsa(method, key).expect("an RSA method")))
-    } else {
-        Keys::Secret {
-            method,
-            consumer_secret: g.consumer_secret.clone().unwrap_or_default(),
-        }
-    };
+    let keys = keys(g)?;
     let mut redact = Vec::new();
     for s in secrets
         .iter()
@@ -80,6 +69,25 @@ fn client(g: &Global, secrets: &[&str]) -> Result<Client> {
         redact,
     };
     Client::new(g.consumer_key.clone(), keys, opts, g.auth_in)
+}
+
+/// The RSA key, or the consumer secret for the shared-secret methods.
+fn keys(g: &Global) -> Result<Keys> {
+    let method = g.signature_method;
+    if !method.is_rsa() {
+        return Ok(Keys::Secret {
+            method,
+            consumer_secret: g.consumer_secret.clone().unwrap_or_default(),
+        });
+    }
+    let path = private_key_path(g)?;
+    if let Some(w) = keys::permission_warning(&path) {
+        crate::warn(&w);
+    }
+    let key = keys::load_private_key(&path, &mut keys::EnvOrTty)?;
+    Ok(Keys::Rsa(Box::new(
+        Signer::rsa(method, key).expect("an RSA method"),
+    )))
 }
 
 /// `--private-key`, else `$XDG_CONFIG_HOME/jira-oauth/private.pem`.
