@@ -642,3 +642,100 @@ fn http_date_format() {
         "Tue, 29 Feb 2000 00:00:00 GMT"
     );
 }
+
+fn raw_exchange(jira: &MockJira, requests: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", jira.port())).unwrap();
+    s.write_all(requests).unwrap();
+    let mut out = String::new();
+    // The last request asks to close, so this ends.
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn rfc5849_request_replayed_over_the_wire() {
+    let v = vector("rfc5849-3.4.1.1-example");
+    let mut opts = Options {
+        signature_methods: vec!["HMAC-SHA1".into()],
+        ..Options::default()
+    };
+    opts.consumers.push(Consumer {
+        key: "9djdj82h48djs9d2".into(),
+        public_key_pem: String::new(),
+        secret: Some(s(&v["hmac_client_secret"]).into()),
+    });
+    let jira = MockJira::start(opts);
+    jira.add_access_token(
+        "9djdj82h48djs9d2",
+        "kkk9d7dh3k39sjv7",
+        s(&v["hmac_token_secret"]),
+    );
+    jira.route("POST", "/request", |_| {
+        support::mock_jira::Response::text(200, "signed\n")
+    });
+    // Back to 1974, when the example was signed.
+    jira.set_clock_offset(137131201 - now());
+
+    // The RFC's request with the errata signature, its body sent chunked.
+    let good = enc(s(&v["hmac_sha1_signature_errata_2550"]));
+    let raw = s(&v["http_request"])
+        .replace("bYT5CMsGcbgUdFHObYMEfcx6bsw%3D", &good)
+        .replace('\n', "\r\n")
+        .replace(
+            "\r\n\r\nc2&a3=2+q",
+            "\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nc2&a\r\n5;x=y\r\n3=2+q\r\n0\r\n\r\n",
+        );
+    // The same again: the nonce is spent. Then a bad signature, closing.
+    let bad = raw
+        .replace(&good, "AAAA")
+        .replace("7d8f3e4a", "7d8f3e4b")
+        .replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n");
+    let out = raw_exchange(&jira, format!("{raw}{raw}{bad}").as_bytes());
+
+    let statuses: Vec<&str> = out
+        .match_indices("HTTP/1.1 ")
+        .map(|(i, _)| &out[i..i + 12])
+        .collect();
+    assert_eq!(
+        statuses,
+        ["HTTP/1.1 200", "HTTP/1.1 401", "HTTP/1.1 401"],
+        "{out}"
+    );
+    assert!(out.contains("signed\n"));
+    assert!(out.contains("Connection: close\r\n"));
+    assert_eq!(jira.connections(), 1);
+    let reqs = jira.requests();
+    assert_eq!(reqs[0].outcome, Outcome::Ok, "{:?}", reqs[0]);
+    assert_eq!(reqs[0].base_string, s(&v["base_string"]));
+    assert_eq!(reqs[0].body, b"c2&a3=2+q");
+    assert_eq!(reqs[1].problem(), Some("nonce_used"));
+    assert_eq!(reqs[2].problem(), Some("signature_invalid"));
+    let sent = format!("oauth_signature_base_string={}", enc(&reqs[2].base_string));
+    assert!(
+        out.ends_with(&sent) || out.contains(&format!("{sent}&")),
+        "{out}"
+    );
+}
+
+#[test]
+fn http_framing_details() {
+    let jira = start(false, "");
+    let out = raw_exchange(
+        &jira,
+        b"HEAD /rest/api/2/myself HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n\
+          GET /nowhere HTTP/1.0\r\n\r\n",
+    );
+    let mut parts = out.split("HTTP/1.1 ");
+    assert_eq!(parts.next(), Some(""));
+    let head = parts.next().unwrap();
+    assert!(head.starts_with("401 "), "{out}");
+    assert!(head.contains("Content-Length: "));
+    assert!(head.ends_with("\r\n\r\n"), "HEAD has no body: {out}");
+    let not_found = parts.next().unwrap();
+    assert!(
+        not_found.starts_with("404 ") && not_found.contains("Connection: close"),
+        "{out}"
+    );
+    assert_eq!(jira.connections(), 1);
+}

@@ -268,6 +268,11 @@ impl MockJira {
         self.shared.issue_access_token(consumer_key)
     }
 
+    /// Registers an access token of one's choosing (for published vectors).
+    pub fn add_access_token(&self, consumer_key: &str, token: &str, secret: &str) {
+        self.shared.add_access_token(consumer_key, token, secret);
+    }
+
     /// Makes the token (request or access) expired.
     pub fn expire_token(&self, token: &str) {
         self.shared.expire_token(token);
