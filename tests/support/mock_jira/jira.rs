@@ -1,4 +1,12 @@
 //! The endpoints and JIRA's rules: tokens, approval, timestamps, nonces, REST.
+//!
+//! Choices where JIRA's exact answer is not pinned down:
+//! - a request token exchanged twice, or with a wrong verifier (1.0a only):
+//!   `token_rejected` with an `oauth_problem_advice` (JIRA drops used tokens);
+//! - a REST call without any `oauth_*` parameter: 401 `parameter_absent`;
+//! - only a verified request spends its nonce;
+//! - `realm` and every value in `WWW-Authenticate` are percent-encoded, as
+//!   net.oauth writes them.
 
 use super::http::{self, Request, Response};
 use super::oauth::{self, Problem};
