@@ -1,0 +1,905 @@
+//! The endpoints and JIRA's rules: tokens, approval, timestamps, nonces, REST.
+//!
+//! Choices where JIRA's exact answer is not pinned down:
+//! - a request token exchanged twice, or with a wrong verifier (1.0a only):
+//!   `token_rejected` with an `oauth_problem_advice` (JIRA drops used tokens);
+//! - a REST call without any `oauth_*` parameter: 401 `parameter_absent`;
+//! - only a verified request spends its nonce;
+//! - `realm` and every value in `WWW-Authenticate` are percent-encoded, as
+//!   net.oauth writes them.
+
+use super::http::{self, Request, Response};
+use super::oauth::{self, Problem};
+use super::{
+    Mode, Options, Outcome, Recorded, TokenReply, ACCESS_TOKEN_LIFETIME, NONCE_WINDOW,
+    REQUEST_TOKEN_LIFETIME, TIMESTAMP_WINDOW,
+};
+use rand::distributions::{Alphanumeric, DistString};
+use rsa::RsaPublicKey;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub type RouteFn = Arc<dyn Fn(&Recorded) -> Response + Send + Sync>;
+pub type TokenHook = Arc<dyn Fn(&str) + Send + Sync>;
+
+struct Route {
+    method: String,
+    path: String,
+    checked: bool,
+    f: RouteFn,
+}
+
+struct ConsumerEntry {
+    public_key: Option<RsaPublicKey>,
+    secret: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Request,
+    Access,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Approval {
+    Pending,
+    Approved,
+    Denied,
+}
+
+struct Token {
+    kind: Kind,
+    consumer: String,
+    secret: String,
+    /// None for `oob` (an OAuth 1.0 token, whose verifier is not checked).
+    callback: Option<String>,
+    verifier: Option<String>,
+    approval: Approval,
+    issued_at: i64,
+    used: bool,
+    revoked: bool,
+}
+
+impl Token {
+    fn expired(&self, now: i64) -> bool {
+        let life = match self.kind {
+            Kind::Request => REQUEST_TOKEN_LIFETIME,
+            Kind::Access => ACCESS_TOKEN_LIFETIME,
+        };
+        now - self.issued_at > life
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    mode: Mode,
+    forced: Option<String>,
+    tokens: HashMap<String, Token>,
+    /// (consumer key, nonce) → when first seen, by the server's clock.
+    nonces: HashMap<(String, String), i64>,
+    requests: Vec<Recorded>,
+    routes: Vec<Route>,
+    on_request_token: Option<TokenHook>,
+}
+
+pub struct Shared {
+    pub base_url: String,
+    scheme: &'static str,
+    port: u16,
+    ctx: String,
+    consumers: HashMap<String, ConsumerEntry>,
+    methods: Vec<String>,
+    inner: Mutex<Inner>,
+}
+
+/// Which check a request gets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    RequestToken,
+    AccessToken,
+    Rest,
+}
+
+fn random(n: usize) -> String {
+    Alphanumeric.sample_string(&mut rand::thread_rng(), n)
+}
+
+fn real_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(n, v)| format!("{}={}", oauth::encode(n), oauth::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl Shared {
+    pub fn new(opts: &Options, port: u16) -> Shared {
+        let scheme = if opts.tls { "https" } else { "http" };
+        let ctx = opts.context_path.trim_end_matches('/').to_string();
+        let consumers = opts
+            .consumers
+            .iter()
+            .map(|c| {
+                let public_key = (!c.public_key_pem.trim().is_empty()).then(|| {
+                    oauth::parse_public_key(&c.public_key_pem)
+                        .unwrap_or_else(|e| panic!("consumer {}: {e}", c.key))
+                });
+                (
+                    c.key.clone(),
+                    ConsumerEntry {
+                        public_key,
+                        secret: c.secret.clone(),
+                    },
+                )
+            })
+            .collect();
+        Shared {
+            base_url: format!("{scheme}://127.0.0.1:{port}{ctx}"),
+            scheme,
+            port,
+            ctx,
+            consumers,
+            methods: opts.signature_methods.clone(),
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn now(&self) -> i64 {
+        real_now() + self.lock().mode.clock_offset_secs
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.lock().mode.clone()
+    }
+
+    pub fn update_mode(&self, f: impl FnOnce(&mut Mode)) {
+        f(&mut self.lock().mode);
+    }
+
+    pub fn force_problem(&self, name: &str) {
+        self.lock().forced = Some(name.to_string());
+    }
+
+    pub fn add_route(&self, method: &str, path: &str, checked: bool, f: RouteFn) {
+        self.lock().routes.push(Route {
+            method: method.to_ascii_uppercase(),
+            path: path.to_string(),
+            checked,
+            f,
+        });
+    }
+
+    pub fn set_on_request_token(&self, f: TokenHook) {
+        self.lock().on_request_token = Some(f);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.lock().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.lock().requests.clear();
+    }
+
+    pub fn approve(&self, token: &str) -> Option<String> {
+        let mut inner = self.lock();
+        let t = inner
+            .tokens
+            .get_mut(token)
+            .filter(|t| t.kind == Kind::Request)?;
+        t.approval = Approval::Approved;
+        // JIRA keeps the verifier it first showed.
+        Some(t.verifier.get_or_insert_with(|| random(6)).clone())
+    }
+
+    pub fn deny(&self, token: &str) -> Option<()> {
+        let mut inner = self.lock();
+        let t = inner
+            .tokens
+            .get_mut(token)
+            .filter(|t| t.kind == Kind::Request)?;
+        t.approval = Approval::Denied;
+        Some(())
+    }
+
+    pub fn issue_access_token(&self, consumer: &str) -> (String, String) {
+        let now = self.now();
+        self.new_token(Kind::Access, consumer, None, now)
+    }
+
+    pub fn add_access_token(&self, consumer: &str, token: &str, secret: &str) {
+        let now = self.now();
+        let (t, _) = self.new_token(Kind::Access, consumer, None, now);
+        let mut inner = self.lock();
+        let mut tok = inner.tokens.remove(&t).expect("just issued");
+        tok.secret = secret.to_string();
+        inner.tokens.insert(token.to_string(), tok);
+    }
+
+    fn new_token(
+        &self,
+        kind: Kind,
+        consumer: &str,
+        callback: Option<String>,
+        now: i64,
+    ) -> (String, String) {
+        let (token, secret) = (random(32), random(32));
+        self.lock().tokens.insert(
+            token.clone(),
+            Token {
+                kind,
+                consumer: consumer.to_string(),
+                secret: secret.clone(),
+                callback,
+                verifier: None,
+                approval: if kind == Kind::Access {
+                    Approval::Approved
+                } else {
+                    Approval::Pending
+                },
+                issued_at: now,
+                used: false,
+                revoked: false,
+            },
+        );
+        (token, secret)
+    }
+
+    pub fn expire_token(&self, token: &str) {
+        if let Some(t) = self.lock().tokens.get_mut(token) {
+            t.issued_at = i64::MIN / 2;
+        }
+    }
+
+    pub fn revoke_token(&self, token: &str) {
+        if let Some(t) = self.lock().tokens.get_mut(token) {
+            t.revoked = true;
+        }
+    }
+
+    pub fn age_tokens(&self, secs: i64) {
+        for t in self.lock().tokens.values_mut() {
+            t.issued_at -= secs;
+        }
+    }
+
+    /// Entry point for every request: record it, answer it.
+    pub fn handle(&self, req: Request) -> Response {
+        let mut rec = self.record(req);
+        let mut resp = self.dispatch(&mut rec);
+        let mode = self.mode();
+        let date = real_now() + mode.clock_offset_secs + mode.date_skew_secs;
+        resp.set_header("Date", http::http_date(date));
+        if resp.get_header("X-AUSERNAME").is_none() {
+            let user = if rec.outcome == Outcome::Ok {
+                "admin"
+            } else {
+                "anonymous"
+            };
+            resp.headers.push(("X-AUSERNAME".into(), user.into()));
+        }
+        rec.status = resp.status;
+        self.lock().requests.push(rec);
+        resp
+    }
+
+    fn record(&self, req: Request) -> Recorded {
+        let (path, query) = match req.target.split_once('?') {
+            Some((p, q)) => (p.to_string(), Some(q.to_string())),
+            None => (req.target.clone(), None),
+        };
+        let params = oauth::collect(
+            query.as_deref(),
+            req.header("Content-Type"),
+            &req.body,
+            req.header("Authorization"),
+        );
+        let fallback_host = format!("127.0.0.1:{}", self.port);
+        let host = req.header("Host").unwrap_or(&fallback_host);
+        let base_uri = oauth::base_uri(self.scheme, host, &path);
+        let base_string = oauth::base_string(
+            &req.method,
+            &base_uri,
+            params.iter().map(|p| (p.name.as_str(), p.value.as_str())),
+        );
+        Recorded {
+            connection: req.connection,
+            tls: self.scheme == "https",
+            method: req.method,
+            target: req.target,
+            path,
+            query,
+            headers: req.headers,
+            body: req.body,
+            params,
+            base_string,
+            outcome: Outcome::Unchecked,
+            status: 0,
+        }
+    }
+
+    fn dispatch(&self, rec: &mut Recorded) -> Response {
+        let Some(local) = rec.path.strip_prefix(self.ctx.as_str()).map(str::to_string) else {
+            return self.not_found(rec);
+        };
+        let local = if local.is_empty() {
+            "/".to_string()
+        } else {
+            local
+        };
+        let route = {
+            let inner = self.lock();
+            inner
+                .routes
+                .iter()
+                .find(|r| {
+                    r.path == local
+                        && (r.method == "*" || r.method.eq_ignore_ascii_case(&rec.method))
+                })
+                .map(|r| (r.checked, r.f.clone()))
+        };
+        if let Some((false, f)) = &route {
+            return f(rec);
+        }
+        if local == "/plugins/servlet/oauth/authorize" {
+            return self.authorize(rec);
+        }
+        if self.mode().captcha {
+            rec.outcome = Outcome::Problem("CAPTCHA_CHALLENGE".into());
+            return self.captcha();
+        }
+        let forced = self.lock().forced.take();
+        if let Some(p) = forced {
+            let mut problem = Problem::new(&p);
+            if p == "timestamp_refused" {
+                let now = self.now();
+                problem = problem.with(
+                    "oauth_acceptable_timestamps",
+                    format!("{}-{}", now - TIMESTAMP_WINDOW, now + TIMESTAMP_WINDOW),
+                );
+            } else if p == "signature_invalid" {
+                problem = self.with_base_string(problem, rec);
+            }
+            return self.refuse(rec, problem);
+        }
+        match (local.as_str(), route) {
+            (_, Some((_, f))) => self.rest(rec, |r| f(r)),
+            ("/plugins/servlet/oauth/request-token", _) => self.request_token(rec),
+            ("/plugins/servlet/oauth/access-token", _) => self.access_token(rec),
+            (p, _) if p.starts_with("/rest/") => {
+                let p = p.to_string();
+                self.rest(rec, |r| self.builtin_rest(&p, r))
+            }
+            _ => self.not_found(rec),
+        }
+    }
+
+    fn not_found(&self, rec: &mut Recorded) -> Response {
+        rec.outcome = Outcome::NotFound;
+        Response::html(404, "<html><body><h1>404 Not Found</h1></body></html>\n")
+    }
+
+    fn captcha(&self) -> Response {
+        Response::html(
+            403,
+            "<html><body><p>Authentication denied: CAPTCHA required. Log in with a browser.</p></body></html>\n",
+        )
+        .header("X-Seraph-LoginReason", "AUTHENTICATION_DENIED")
+        .header(
+            "X-Authentication-Denied-Reason",
+            format!("CAPTCHA_CHALLENGE; login-url={}/login.jsp", self.base_url),
+        )
+    }
+
+    fn with_base_string(&self, problem: Problem, rec: &Recorded) -> Problem {
+        if !self.mode().send_base_string {
+            return problem;
+        }
+        problem
+            .with(
+                "oauth_signature",
+                rec.param("oauth_signature").unwrap_or(""),
+            )
+            .with("oauth_signature_base_string", rec.base_string.clone())
+            .with(
+                "oauth_signature_method",
+                rec.param("oauth_signature_method").unwrap_or(""),
+            )
+    }
+
+    /// JIRA's refusal: status by problem, `WWW-Authenticate` with every
+    /// parameter, and the same parameters form-encoded in a text/plain body.
+    fn refuse(&self, rec: &mut Recorded, p: Problem) -> Response {
+        rec.outcome = Outcome::Problem(p.name.clone());
+        let mut pairs = vec![("oauth_problem", p.name.as_str())];
+        pairs.extend(p.extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let mut www = format!("OAuth realm=\"{}\"", oauth::encode(&self.base_url));
+        for (n, v) in &pairs {
+            www.push_str(&format!(", {}=\"{}\"", oauth::encode(n), oauth::encode(v)));
+        }
+        Response::text(p.status(), form(&pairs)).header("WWW-Authenticate", www)
+    }
+
+    /// The checks of net.oauth's validator and JIRA's token store, in order.
+    /// On success returns the token, if the request named one.
+    fn verify(&self, rec: &Recorded, need: Need) -> Result<Option<String>, Problem> {
+        let p = |n: &str| rec.param(n);
+        if let Some(v) = p("oauth_version") {
+            if v != "1.0" {
+                return Err(
+                    Problem::new("version_rejected").with("oauth_acceptable_versions", "1.0-1.0")
+                );
+            }
+        }
+        let mut required = vec![
+            "oauth_consumer_key",
+            "oauth_signature_method",
+            "oauth_signature",
+            "oauth_timestamp",
+            "oauth_nonce",
+        ];
+        if need != Need::RequestToken {
+            required.push("oauth_token");
+        }
+        let absent: Vec<&str> = required.into_iter().filter(|n| p(n).is_none()).collect();
+        if !absent.is_empty() {
+            return Err(
+                Problem::new("parameter_absent").with("oauth_parameters_absent", absent.join("&"))
+            );
+        }
+        let method = p("oauth_signature_method").unwrap_or_default();
+        let ck = p("oauth_consumer_key").unwrap_or_default();
+        let rejected_method = || {
+            Problem::new("signature_method_rejected")
+                .with("oauth_acceptable_signature_methods", self.methods.join("&"))
+        };
+        if !self.methods.iter().any(|m| m == method) {
+            return Err(rejected_method());
+        }
+        let Some(consumer) = self.consumers.get(ck) else {
+            return Err(Problem::new("consumer_key_unknown"));
+        };
+        let usable = match method {
+            "RSA-SHA1" | "RSA-SHA256" => consumer.public_key.is_some(),
+            "HMAC-SHA1" | "HMAC-SHA256" | "PLAINTEXT" => consumer.secret.is_some(),
+            _ => false,
+        };
+        if !usable {
+            return Err(rejected_method());
+        }
+        let now = self.now();
+        let Ok(ts) = p("oauth_timestamp").unwrap_or_default().parse::<i64>() else {
+            return Err(Problem::new("parameter_rejected")
+                .with("oauth_parameters_rejected", "oauth_timestamp"));
+        };
+        if (ts - now).abs() > TIMESTAMP_WINDOW {
+            return Err(Problem::new("timestamp_refused").with(
+                "oauth_acceptable_timestamps",
+                format!("{}-{}", now - TIMESTAMP_WINDOW, now + TIMESTAMP_WINDOW),
+            ));
+        }
+        let nonce_key = (
+            ck.to_string(),
+            p("oauth_nonce").unwrap_or_default().to_string(),
+        );
+        if self
+            .lock()
+            .nonces
+            .get(&nonce_key)
+            .is_some_and(|seen| now - seen < NONCE_WINDOW)
+        {
+            return Err(Problem::new("nonce_used"));
+        }
+        let token = p("oauth_token").filter(|_| need != Need::RequestToken);
+        let token_secret = match token {
+            None => String::new(),
+            Some(t) => {
+                let inner = self.lock();
+                match inner.tokens.get(t) {
+                    Some(tok) if tok.consumer == ck => tok.secret.clone(),
+                    _ => return Err(Problem::new("token_rejected")),
+                }
+            }
+        };
+        let sig = p("oauth_signature").unwrap_or_default();
+        let base = rec.base_string.as_str();
+        let hmac_key = || oauth::hmac_key(consumer.secret.as_deref().unwrap_or(""), &token_secret);
+        let good = match method {
+            "RSA-SHA1" => oauth::verify_rsa_sha1(consumer.public_key.as_ref().unwrap(), base, sig),
+            "RSA-SHA256" => {
+                oauth::verify_rsa_sha256(consumer.public_key.as_ref().unwrap(), base, sig)
+            }
+            "HMAC-SHA1" => oauth::verify_hmac_sha1(&hmac_key(), base, sig),
+            "HMAC-SHA256" => oauth::verify_hmac_sha256(&hmac_key(), base, sig),
+            "PLAINTEXT" => sig == hmac_key(),
+            _ => false,
+        };
+        if !good {
+            return Err(self.with_base_string(Problem::new("signature_invalid"), rec));
+        }
+        {
+            // Only a verified request spends its nonce.
+            let mut inner = self.lock();
+            inner.nonces.retain(|_, seen| now - *seen < NONCE_WINDOW);
+            inner.nonces.insert(nonce_key, now);
+        }
+        let Some(t) = token else { return Ok(None) };
+        let inner = self.lock();
+        let tok = &inner.tokens[t];
+        match need {
+            Need::RequestToken => {}
+            Need::Rest => {
+                if tok.kind != Kind::Access {
+                    return Err(Problem::new("token_rejected").with(
+                        "oauth_problem_advice",
+                        "a request token cannot sign REST calls",
+                    ));
+                }
+                if tok.revoked {
+                    return Err(Problem::new("token_revoked"));
+                }
+                if tok.expired(now) {
+                    return Err(Problem::new("token_expired"));
+                }
+            }
+            Need::AccessToken => {
+                if tok.kind != Kind::Request {
+                    return Err(Problem::new("token_rejected")
+                        .with("oauth_problem_advice", "not a request token"));
+                }
+                // JIRA removes a request token once exchanged.
+                if tok.used || tok.revoked {
+                    return Err(Problem::new("token_rejected")
+                        .with("oauth_problem_advice", "request token already exchanged"));
+                }
+                if tok.expired(now) {
+                    return Err(Problem::new("token_expired"));
+                }
+                match tok.approval {
+                    Approval::Pending => return Err(Problem::new("permission_unknown")),
+                    Approval::Denied => return Err(Problem::new("permission_denied")),
+                    Approval::Approved => {}
+                }
+                // Only 1.0a tokens (with a callback) have their verifier checked.
+                if tok.callback.is_some() {
+                    match p("oauth_verifier") {
+                        None => {
+                            return Err(Problem::new("parameter_absent")
+                                .with("oauth_parameters_absent", "oauth_verifier"))
+                        }
+                        Some(v) if Some(v) != tok.verifier.as_deref() => {
+                            return Err(Problem::new("token_rejected")
+                                .with("oauth_problem_advice", "oauth_verifier does not match"))
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        Ok(Some(t.to_string()))
+    }
+
+    /// The token endpoints' canned replies, when the mode asks for one.
+    fn canned_token_reply(&self, rec: &mut Recorded) -> Option<Response> {
+        let reply = match self.mode().token_reply {
+            TokenReply::Normal => return None,
+            TokenReply::LoginPage => Response::html(
+                200,
+                format!(
+                    "<!DOCTYPE html><html><head><title>Log in - JIRA</title></head><body>\
+                     <form id=\"login-form\" action=\"{}/login.jsp\" method=\"post\">\
+                     <input name=\"os_username\"><input name=\"os_password\" type=\"password\">\
+                     <input type=\"submit\" value=\"Log In\"></form></body></html>\n",
+                    self.base_url
+                ),
+            ),
+            TokenReply::Empty => Response::text(200, ""),
+            TokenReply::NoSecret => Response::text(200, form(&[("oauth_token", &random(32))])),
+        };
+        rec.outcome = Outcome::Unchecked;
+        Some(reply)
+    }
+
+    fn request_token(&self, rec: &mut Recorded) -> Response {
+        if !matches!(rec.method.as_str(), "POST" | "GET") {
+            rec.outcome = Outcome::NotFound;
+            return Response::text(405, "").header("Allow", "GET, POST");
+        }
+        if let Some(r) = self.canned_token_reply(rec) {
+            return r;
+        }
+        if let Err(p) = self.verify(rec, Need::RequestToken) {
+            return self.refuse(rec, p);
+        }
+        // No callback, or `oob`: an OAuth 1.0 token.
+        let callback = match rec.param("oauth_callback") {
+            None => None,
+            Some(c) if c.eq_ignore_ascii_case("oob") => None,
+            Some(c) if url::Url::parse(c).is_ok_and(|u| u.has_host()) => Some(c.to_string()),
+            Some(_) => {
+                return self.refuse(
+                    rec,
+                    Problem::new("parameter_rejected")
+                        .with("oauth_parameters_rejected", "oauth_callback"),
+                )
+            }
+        };
+        let ck = rec
+            .param("oauth_consumer_key")
+            .unwrap_or_default()
+            .to_string();
+        let confirmed = callback.is_some();
+        let (token, secret) = self.new_token(Kind::Request, &ck, callback, self.now());
+        rec.outcome = Outcome::Ok;
+        let hook = self.lock().on_request_token.clone();
+        if let Some(hook) = hook {
+            hook(&token);
+        }
+        let mut pairs = vec![
+            ("oauth_token", token.as_str()),
+            ("oauth_token_secret", secret.as_str()),
+        ];
+        if confirmed {
+            pairs.push(("oauth_callback_confirmed", "true"));
+        }
+        Response::text(200, form(&pairs))
+    }
+
+    fn access_token(&self, rec: &mut Recorded) -> Response {
+        if !matches!(rec.method.as_str(), "POST" | "GET") {
+            rec.outcome = Outcome::NotFound;
+            return Response::text(405, "").header("Allow", "GET, POST");
+        }
+        if let Some(r) = self.canned_token_reply(rec) {
+            return r;
+        }
+        let request_token = match self.verify(rec, Need::AccessToken) {
+            Ok(t) => t.expect("access-token requires oauth_token"),
+            Err(p) => return self.refuse(rec, p),
+        };
+        let consumer = {
+            let mut inner = self.lock();
+            let t = inner
+                .tokens
+                .get_mut(&request_token)
+                .expect("verified token");
+            t.used = true;
+            t.consumer.clone()
+        };
+        let (token, secret) = self.issue_access_token(&consumer);
+        rec.outcome = Outcome::Ok;
+        let life = ACCESS_TOKEN_LIFETIME.to_string();
+        let session = random(32);
+        Response::text(
+            200,
+            form(&[
+                ("oauth_token", &token),
+                ("oauth_token_secret", &secret),
+                ("oauth_expires_in", &life),
+                ("oauth_session_handle", &session),
+                ("oauth_authorization_expires_in", &life),
+            ]),
+        )
+    }
+
+    /// The authorize page, and the user's Allow/Deny (`approve=true|false`).
+    fn authorize(&self, rec: &mut Recorded) -> Response {
+        rec.outcome = Outcome::Ok;
+        let Some(token) = rec.param("oauth_token").map(str::to_string) else {
+            rec.outcome = Outcome::Problem("parameter_absent".into());
+            return Response::html(
+                400,
+                "<html><body><p>Missing oauth_token.</p></body></html>\n",
+            );
+        };
+        let known = {
+            let inner = self.lock();
+            inner
+                .tokens
+                .get(&token)
+                .filter(|t| t.kind == Kind::Request)
+                .map(|t| (t.consumer.clone(), t.callback.clone()))
+        };
+        let Some((consumer, callback)) = known else {
+            rec.outcome = Outcome::Problem("token_rejected".into());
+            return Response::html(
+                400,
+                "<html><body><p>The request token is invalid or has expired.</p></body></html>\n",
+            );
+        };
+        let t = html_escape(&token);
+        let redirect = |verifier: &str| {
+            let cb = callback.as_deref().unwrap_or_default();
+            let sep = if cb.contains('?') { '&' } else { '?' };
+            let loc = format!(
+                "{cb}{sep}{}",
+                form(&[("oauth_token", &token), ("oauth_verifier", verifier)])
+            );
+            Response::html(302, "").header("Location", loc)
+        };
+        match rec.param("approve") {
+            Some("true") => {
+                let verifier = self.approve(&token).expect("known token");
+                if callback.is_some() {
+                    return redirect(&verifier);
+                }
+                Response::html(
+                    200,
+                    format!(
+                        "<html><head><title>Access Approved</title></head><body>\
+                         <p>You have successfully authorized '{}'. Your verification code is '{}'. \
+                         You will need to enter this exact text when prompted.</p>\
+                         <p id=\"verifier\">{}</p></body></html>\n",
+                        html_escape(&consumer),
+                        html_escape(&verifier),
+                        html_escape(&verifier)
+                    ),
+                )
+            }
+            Some(_) => {
+                self.deny(&token);
+                if callback.is_some() {
+                    // Atlassian's provider tells the callback `denied`.
+                    return redirect("denied");
+                }
+                Response::html(
+                    200,
+                    "<html><head><title>Access Denied</title></head><body>\
+                     <p>You have denied access.</p></body></html>\n",
+                )
+            }
+            None => Response::html(
+                200,
+                format!(
+                    "<html><head><title>OAuth Access Request</title></head><body>\
+                     <p>'{}' would like to read and write data on your behalf.</p>\
+                     <form method=\"post\" action=\"{}/plugins/servlet/oauth/authorize\">\
+                     <input type=\"hidden\" name=\"oauth_token\" value=\"{t}\">\
+                     <button name=\"approve\" value=\"true\">Allow</button>\
+                     <button name=\"approve\" value=\"false\">Deny</button>\
+                     </form></body></html>\n",
+                    html_escape(&consumer),
+                    self.base_url
+                ),
+            ),
+        }
+    }
+
+    /// Authenticates as JIRA's REST layer does, then calls `f`.
+    fn rest(&self, rec: &mut Recorded, f: impl FnOnce(&Recorded) -> Response) -> Response {
+        if self.mode().anonymous {
+            rec.outcome = Outcome::Unchecked;
+            return f(rec).header("X-AUSERNAME", "anonymous");
+        }
+        if !rec.params.iter().any(|p| p.name.starts_with("oauth_")) {
+            rec.outcome = Outcome::Unauthenticated;
+            return self.unauthenticated(rec);
+        }
+        if let Err(p) = self.verify(rec, Need::Rest) {
+            return self.refuse(rec, p);
+        }
+        rec.outcome = Outcome::Ok;
+        f(rec)
+    }
+
+    /// A REST call without any OAuth: authentication required.
+    fn unauthenticated(&self, rec: &mut Recorded) -> Response {
+        let mut r = self.refuse(
+            rec,
+            Problem::new("parameter_absent").with(
+                "oauth_parameters_absent",
+                "oauth_consumer_key&oauth_token&oauth_signature_method&oauth_signature&oauth_timestamp&oauth_nonce",
+            ),
+        );
+        r.status = 401;
+        rec.outcome = Outcome::Unauthenticated;
+        r
+    }
+
+    fn builtin_rest(&self, path: &str, rec: &Recorded) -> Response {
+        let get = matches!(rec.method.as_str(), "GET" | "HEAD");
+        match path {
+            "/rest/api/2/myself" if get => Response::json(200, &self.myself()),
+            p if get && p.starts_with("/rest/api/2/issue/") => {
+                let key = &p["/rest/api/2/issue/".len()..];
+                if key == "HSP-1" || key == "10000" {
+                    Response::json(200, &self.issue())
+                } else {
+                    Response::json(
+                        404,
+                        &json!({"errorMessages": ["Issue Does Not Exist"], "errors": {}}),
+                    )
+                }
+            }
+            _ => Response::json(
+                404,
+                &json!({"message": "null for uri: ".to_string() + &rec.target, "status-code": 404}),
+            ),
+        }
+    }
+
+    fn myself(&self) -> serde_json::Value {
+        let b = &self.base_url;
+        json!({
+            "self": format!("{b}/rest/api/2/user?username=admin"),
+            "key": "admin",
+            "name": "admin",
+            "emailAddress": "admin@example.com",
+            "avatarUrls": {
+                "48x48": format!("{b}/secure/useravatar?avatarId=10122"),
+                "24x24": format!("{b}/secure/useravatar?size=small&avatarId=10122"),
+            },
+            "displayName": "Administrator",
+            "active": true,
+            "timeZone": "Etc/UTC",
+            "locale": "en_US",
+            "groups": {"size": 2, "items": []},
+            "applicationRoles": {"size": 1, "items": []},
+            "expand": "groups,applicationRoles"
+        })
+    }
+
+    fn issue(&self) -> serde_json::Value {
+        let b = &self.base_url;
+        json!({
+            "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+            "id": "10000",
+            "self": format!("{b}/rest/api/2/issue/10000"),
+            "key": "HSP-1",
+            "fields": {
+                "summary": "Café menu: umlauts (Grüße) break the export — again",
+                "issuetype": {
+                    "self": format!("{b}/rest/api/2/issuetype/1"),
+                    "id": "1",
+                    "name": "Bug",
+                    "subtask": false
+                },
+                "project": {
+                    "self": format!("{b}/rest/api/2/project/10000"),
+                    "id": "10000",
+                    "key": "HSP",
+                    "name": "homosapien"
+                },
+                "status": {
+                    "self": format!("{b}/rest/api/2/status/1"),
+                    "id": "1",
+                    "name": "Open",
+                    "statusCategory": {"id": 2, "key": "new", "name": "To Do"}
+                },
+                "priority": {"id": "3", "name": "Major"},
+                "assignee": null,
+                "reporter": {
+                    "self": format!("{b}/rest/api/2/user?username=admin"),
+                    "name": "admin",
+                    "key": "admin",
+                    "displayName": "Administrator",
+                    "active": true
+                },
+                "labels": ["export", "i18n"],
+                "created": "2024-03-04T10:15:30.000+0000",
+                "updated": "2024-03-05T08:01:12.000+0000",
+                "description": "Steps: export the menu as CSV.\r\nExpected: 'Café' stays 'Café'."
+            }
+        })
+    }
+}
