@@ -4,5 +4,6 @@
 //! The transport (`transport`) does the I/O; `commands` joins the two.
 
 pub mod error;
+pub mod keys;
 
 pub use error::{Error, Kind, Result};
