@@ -101,8 +101,12 @@ fn read_key_file(path: &Path, name: &str) -> Result<Vec<u8>> {
     let meta = std::fs::metadata(path).map_err(|e| io_error(&e, name))?;
     if meta.is_dir() {
         return Err(
-            Error::usage(format!("private key {name} is a directory, not a file"))
-                .with_hint("give the path of the key file itself, e.g. DIR/private.pem"),
+            Error::usage(format!("private key {name} is a directory, not a file")).with_hint(
+                format!(
+                    "give the path of the key file itself, e.g. {}",
+                    quote(&format!("{name}/private.pem"))
+                ),
+            ),
         );
     }
     let file = std::fs::File::open(path).map_err(|e| io_error(&e, name))?;
@@ -130,7 +134,8 @@ fn io_error(e: &std::io::Error, name: &str) -> Error {
             "cannot read private key file {name}: permission denied"
         ))
         .with_hint(format!(
-            "run as the key's owner, or fix its owner and mode (chmod 600 {name})"
+            "run as the key's owner, or fix its owner and mode (chmod 600 {q})",
+            q = quote(name)
         )),
         _ => Error::usage(format!("cannot read private key file {name}: {e}"))
             .with_hint("check the path given with --private-key or JIRA_OAUTH_PRIVATE_KEY"),
@@ -187,9 +192,10 @@ pub fn permission_warning(path: &Path) -> Option<String> {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
         if mode & 0o044 != 0 {
-            let name = path.display();
+            let name = path.display().to_string();
             return Some(format!(
-                "private key {name} is readable by others (mode {mode:04o}); run chmod 600 {name}"
+                "private key {name} is readable by others (mode {mode:04o}); run chmod 600 {}",
+                quote(&name)
             ));
         }
         None
@@ -319,10 +325,12 @@ fn from_pem(bytes: &[u8], name: &str, pass: &mut dyn PassphraseSource) -> Result
             ))
             .with_hint("copy the whole key again, from -----BEGIN to -----END"))
         }
-        Err(Fault::Mismatch) => return Err(Error::usage(format!(
+        Err(Fault::Mismatch) => {
+            return Err(Error::usage(format!(
             "private key {name} is corrupt: its PEM block (BEGIN {label}) ends with another label"
         ))
-        .with_hint("copy the whole key again, from -----BEGIN to -----END")),
+            .with_hint("copy the whole key again, from -----BEGIN to -----END"))
+        }
         Err(Fault::BadBase64) => {
             return Err(Error::usage(format!(
                 "private key {name} is corrupt: its PEM block (BEGIN {label}) is not valid base64"
@@ -337,11 +345,11 @@ fn from_pem(bytes: &[u8], name: &str, pass: &mut dyn PassphraseSource) -> Result
             "private key {name} is encrypted the legacy OpenSSL way (Proc-Type: 4,ENCRYPTED), which I cannot decrypt"
         ))
         .with_hint(format!(
-            "convert it to encrypted PKCS#8: openssl pkcs8 -topk8 -v2 aes-256-cbc -in {name} -out private.pem"
+            "convert it to encrypted PKCS#8: openssl pkcs8 -topk8 -v2 aes-256-cbc -in {q} -out private.pem", q = quote(name)
         ))),
         "RSA PRIVATE KEY" => from_pkcs1(der, name, &what),
         "ENCRYPTED PRIVATE KEY" => from_encrypted(der, name, &what, pass),
-        "EC PRIVATE KEY" => Err(not_rsa(name, "EC (elliptic curve)")),
+        "EC PRIVATE KEY" => Err(not_rsa(name, "EC")),
         "DSA PRIVATE KEY" => Err(not_rsa(name, "DSA")),
         "OPENSSH PRIVATE KEY" => Err(openssh(der, name)),
         "PGP PRIVATE KEY BLOCK" => Err(Error::usage(format!(
@@ -379,7 +387,8 @@ fn from_binary(bytes: &[u8], name: &str, pass: &mut dyn PassphraseSource) -> Res
         ))
         .with_hint(format!(
             "export the key: keytool -importkeystore -srckeystore {name} -destkeystore key.p12 \
-             -deststoretype PKCS12, then openssl pkcs12 -in key.p12 -nocerts -nodes -out private.pem"
+             -deststoretype PKCS12, then openssl pkcs12 -in key.p12 -nocerts -nodes -out private.pem",
+            name = quote(name)
         )));
     }
     Err(Error::usage(format!(
@@ -457,14 +466,13 @@ fn from_der(
         [SEQUENCE, BIT_STRING] => Err(public_key(name, &format!("{what} SubjectPublicKeyInfo"))),
         [SEQUENCE, SEQUENCE, BIT_STRING] => Err(certificate(name, &format!("{what} X.509"))),
         [INTEGER, INTEGER] => Err(public_key(name, &format!("{what} PKCS#1 RSA public key"))),
-        [INTEGER, OCTET_STRING, ..] if int(0) == Some(&[1]) => {
-            Err(not_rsa(name, "EC (elliptic curve)"))
-        }
+        [INTEGER, OCTET_STRING, ..] if int(0) == Some(&[1]) => Err(not_rsa(name, "EC")),
         [INTEGER, SEQUENCE, ..] if int(0) == Some(&[3]) => Err(Error::usage(format!(
             "private key {name} is a PKCS#12 bundle (.p12/.pfx), not a private key file"
         ))
         .with_hint(format!(
-            "extract the key: openssl pkcs12 -in {name} -nocerts -nodes -out private.pem"
+            "extract the key: openssl pkcs12 -in {q} -nocerts -nodes -out private.pem",
+            q = quote(name)
         ))),
         t if t.len() == 6 && t.iter().all(|&t| t == INTEGER) && int(0) == Some(&[0]) => {
             Err(not_rsa(name, "DSA"))
@@ -487,7 +495,7 @@ fn from_pkcs8(der: &[u8], name: &str, what: &str) -> Result<RsaPrivateKey> {
             return RsaPrivateKey::try_from(info).map_err(|e| invalid_rsa(name, what, &e))
         }
         "1.2.840.113549.1.1.10" => "RSASSA-PSS (RSA restricted to PSS signatures)",
-        "1.2.840.10045.2.1" => "EC (elliptic curve)",
+        "1.2.840.10045.2.1" => "EC",
         "1.2.840.10040.4.1" => "DSA",
         "1.3.101.112" => "Ed25519",
         "1.3.101.113" => "Ed448",
@@ -534,7 +542,8 @@ fn from_encrypted(
     };
     let wrong = || {
         Error::usage(format!("wrong passphrase for private key {name}")).with_hint(format!(
-            "check {PASSPHRASE_ENV} (or what you typed); `openssl pkey -in {name} -noout` tells whether a passphrase fits"
+            "check {PASSPHRASE_ENV} (or what you typed); `openssl pkey -in {q} -noout` tells whether a passphrase fits",
+            q = quote(name)
         ))
     };
     match info.decrypt(passphrase.as_bytes()) {
@@ -566,7 +575,7 @@ fn check_encryption(scheme: &pkcs5::EncryptionScheme<'_>, name: &str) -> Result<
         // scrypt needs 128 * N * r bytes; OpenSSL's default is 16 MiB.
         Kdf::Scrypt(s) => {
             let memory = 128u128 * u128::from(s.cost_parameter) * u128::from(s.block_size);
-            memory > 1 << 30 || s.parallelization > 16
+            memory > 256 << 20 || s.parallelization > 16
         }
         _ => false,
     };
@@ -575,7 +584,8 @@ fn check_encryption(scheme: &pkcs5::EncryptionScheme<'_>, name: &str) -> Result<
             "private key {name} is encrypted with a key derivation too costly to attempt"
         ))
         .with_hint(format!(
-            "re-encrypt it: openssl pkcs8 -topk8 -v2 aes-256-cbc -in {name} -out private.pem"
+            "re-encrypt it: openssl pkcs8 -topk8 -v2 aes-256-cbc -in {q} -out private.pem",
+            q = quote(name)
         )));
     }
     Ok(())
@@ -607,7 +617,8 @@ fn from_text(text: &[u8], name: &str, pass: &mut dyn PassphraseSource) -> Result
             "private key {name} is a PuTTY key (.ppk), which I cannot read"
         ))
         .with_hint(format!(
-            "convert it: puttygen {name} -O private-openssh -o private.pem"
+            "convert it: puttygen {q} -O private-openssh -o private.pem",
+            q = quote(name)
         )));
     }
     if find(text, b"-----END ").is_some() {
@@ -666,8 +677,9 @@ fn openssh(blob: &[u8], name: &str) -> Error {
             "private key {name} is in OpenSSH's format (BEGIN OPENSSH PRIVATE KEY), which I cannot read"
         ))
         .with_hint(format!(
-            "convert it to PKCS#8 in place (keep a copy first): ssh-keygen -p -m PKCS8 -f {name}; \
-             or make a new key with `jira-oauth keygen` or openssl genpkey"
+            "convert it to PKCS#8 in place (keep a copy first): ssh-keygen -p -m PKCS8 -f {}; \
+             or make a new key with `jira-oauth keygen` or openssl genpkey",
+            quote(name)
         )),
     }
 }
@@ -724,13 +736,27 @@ fn unsupported_encryption(name: &str, scheme: &str) -> Error {
         "private key {name} is encrypted with {scheme}, which I cannot decrypt"
     ))
     .with_hint(format!(
-        "re-encrypt it: openssl pkcs8 -topk8 -v2 aes-256-cbc -in {name} -out private.pem"
+        "re-encrypt it: openssl pkcs8 -topk8 -v2 aes-256-cbc -in {q} -out private.pem",
+        q = quote(name)
     ))
 }
 
 fn unknown(name: &str) -> Error {
     Error::usage(format!("{name} is not a private key I can read: {FORMATS}"))
         .with_hint(FORMATS_HINT)
+}
+
+/// A path as a POSIX shell needs it in the commands the hints suggest.
+fn quote(path: &str) -> String {
+    let plain = !path.is_empty()
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+,:@%".contains(&b));
+    if plain {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', r"'\''"))
+    }
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -375,6 +375,16 @@ fn der_forms_of_refused_keys() {
     }
 }
 
+#[test]
+fn hints_quote_paths_for_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("my key's.pem");
+    std::fs::copy(fixture("rsa.legacy-encrypted.pem"), &path).unwrap();
+    let e = load_private_key(&path, &mut NeverAsked).unwrap_err();
+    let quoted = format!("'{}'", path.display().to_string().replace('\'', r"'\''"));
+    assert!(e.hint.unwrap().contains(&format!("-in {quoted} ")));
+}
+
 // ---------------------------------------------------------------------------
 // Never panics
 
@@ -439,6 +449,25 @@ fn prefixes_and_byte_flips_of_every_fixture_never_panic() {
             let mut flipped = bytes.clone();
             flipped[i] ^= 0x5a;
             let _ = parse_private_key(&flipped, name, &mut pass());
+        }
+    }
+}
+
+#[test]
+fn damaged_encryption_parameters_never_panic() {
+    let pem = String::from_utf8(read("rsa.encrypted.pem")).unwrap();
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    // The algorithm identifiers, salt, iteration count and IV sit in the first ~100 bytes.
+    for i in 0..100.min(der.len()) {
+        for mask in [0x01, 0x80, 0xff] {
+            let mut bad = der.clone();
+            bad[i] ^= mask;
+            if let Err(e) = parse_private_key(&bad, "enc.der", &mut pass()) {
+                assert_eq!(e.kind, Kind::Usage);
+            }
         }
     }
 }
