@@ -24,6 +24,9 @@ pub struct Options {
     /// Strings never to print in a trace (secrets that may be inside a
     /// PLAINTEXT signature).
     pub redact: Vec<String>,
+    /// Load the system's CA roots: only needed for https, and costly
+    /// enough at start-up to skip for plain http.
+    pub system_roots: bool,
 }
 
 impl Default for Options {
@@ -34,6 +37,7 @@ impl Default for Options {
             timeout: Duration::from_secs(30),
             verbose: false,
             redact: Vec::new(),
+            system_roots: true,
         }
     }
 }
@@ -60,6 +64,11 @@ impl Transport {
             .connect_timeout(opts.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("jira-oauth/", env!("CARGO_PKG_VERSION")));
+        if opts.system_roots && !opts.insecure {
+            for cert in system_roots() {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
         if let Some(path) = &opts.cacert {
             for cert in read_ca_file(path)? {
                 builder = builder.add_root_certificate(cert);
@@ -139,6 +148,35 @@ impl Transport {
             ));
         }
     }
+}
+
+/// Where distributions keep their CA bundle (the list curl and OpenSSL
+/// probe); one file is far cheaper to read than a directory of them.
+const CA_BUNDLES: [&str; 5] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+
+/// The system's trusted roots: `SSL_CERT_FILE`, else the distribution's
+/// bundle, else whatever the platform's store has.
+fn system_roots() -> Vec<reqwest::Certificate> {
+    let bundle = std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(CA_BUNDLES.iter().map(PathBuf::from))
+        .find_map(|p| std::fs::read(p).ok())
+        .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).ok())
+        .filter(|certs| !certs.is_empty());
+    bundle.unwrap_or_else(|| {
+        rustls_native_certs::load_native_certs()
+            .certs
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+            .collect()
+    })
 }
 
 fn read_ca_file(path: &PathBuf) -> Result<Vec<reqwest::Certificate>> {

@@ -20,11 +20,9 @@ pub fn run(
     let base = urls::normalize_base(base)?;
     check_token("request token", request_token)?;
     check_token("verifier", verifier)?;
-    let client = client(g, &[request_secret])?;
-    let mut call = Call::new(
-        token_method(method),
-        urls::endpoint(&base, "/plugins/servlet/oauth/access-token")?,
-    );
+    let url = urls::endpoint(&base, "/plugins/servlet/oauth/access-token")?;
+    let client = client(g, &[request_secret], &[&url])?;
+    let mut call = Call::new(token_method(method), url);
     call.token = Some(request_token.trim().to_string());
     call.token_secret = request_secret.to_string();
     call.verifier = Some(verifier.trim().to_string());

@@ -44,7 +44,7 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// The consumer's client: its key (or secrets), the transport, the
 /// placement. `secrets` are the token secrets in play, kept out of `-v`.
-fn client(g: &Global, secrets: &[&str]) -> Result<Client> {
+fn client(g: &Global, secrets: &[&str], urls: &[&url::Url]) -> Result<Client> {
     let keys = keys(g)?;
     let mut redact = Vec::new();
     for s in secrets
@@ -67,6 +67,7 @@ fn client(g: &Global, secrets: &[&str]) -> Result<Client> {
         timeout: g.timeout,
         verbose: g.verbose,
         redact,
+        system_roots: urls.iter().any(|u| u.scheme() == "https"),
     };
     Client::new(g.consumer_key.clone(), keys, opts, g.auth_in)
 }

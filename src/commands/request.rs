@@ -53,7 +53,8 @@ pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
         calls.push(call);
     }
 
-    let client = client(g, &[])?;
+    let targets: Vec<&Url> = calls.iter().map(|c| &c.url).collect();
+    let client = client(g, &[], &targets)?;
     let job = Job {
         client: &client,
         policy: Policy {

@@ -11,11 +11,9 @@ use crate::urls;
 
 pub fn run(g: &Global, base: &str, callback: &str, method: TokenMethod) -> Result<()> {
     let base = urls::normalize_base(base)?;
-    let client = client(g, &[])?;
-    let mut call = Call::new(
-        token_method(method),
-        urls::endpoint(&base, "/plugins/servlet/oauth/request-token")?,
-    );
+    let url = urls::endpoint(&base, "/plugins/servlet/oauth/request-token")?;
+    let client = client(g, &[], &[&url])?;
+    let mut call = Call::new(token_method(method), url);
     call.callback = Some(callback.to_string());
     call.token_call = true;
     let token = read_token(&client, &call)?;
