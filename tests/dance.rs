@@ -606,3 +606,42 @@ fn dash_q_is_taken_literally() {
         ]
     );
 }
+
+#[test]
+fn env_format_quotes_what_a_shell_would_expand() {
+    let jira = jira();
+    let env = Env::new();
+    let base = jira.base_url();
+    // Tokens are opaque: a server may put quotes and `$` in them.
+    jira.route_open("POST", "/plugins/servlet/oauth/request-token", |_| {
+        Response::text(
+            200,
+            "oauth_token=it%27s%20%24HOME&oauth_token_secret=a%27%27b%60c%60",
+        )
+    });
+    let out = env.jira_oauth(&["requestToken", &base, "--format", "env"]);
+    out.ok();
+    let vars = parse_env(&out.stdout);
+    assert_eq!(vars[0].1, "it's $HOME");
+    assert_eq!(vars[1].1, "a''b`c`");
+    assert!(
+        vars[2].1.ends_with("oauth_token=it%27s%20%24HOME"),
+        "{}",
+        vars[2].1
+    );
+    // And a real shell reads the same values back.
+    let script = format!(
+        "{}printf '%s|%s' \"$JIRA_OAUTH_REQUEST_TOKEN\" \"$JIRA_OAUTH_REQUEST_TOKEN_SECRET\"",
+        out.stdout
+    );
+    let sh = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .env_clear()
+        .env("HOME", "/nowhere")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&sh.stdout), "it's $HOME|a''b`c`");
+    let out = env.jira_oauth(&["requestToken", &base, "--format", "json"]);
+    out.ok();
+    assert_eq!(out.json()["token"], "it's $HOME");
+}
