@@ -501,3 +501,113 @@ fn odd_token_answers_are_clear_errors() {
     assert!(out.error().contains("lacks oauth_token;"), "{}", out.stderr);
     assert!(!out.stdout.contains("LEAKED-SECRET"));
 }
+
+#[test]
+fn exit_2_on_a_key_that_is_not_an_rsa_private_key() {
+    let env = Env::new();
+    let junk = env.home_path().join("junk.pem");
+    std::fs::write(&junk, "not a key\n").unwrap();
+    for key in [data("consumer.pub.pem"), junk] {
+        let out = env.run(
+            env.bare()
+                .arg("--private-key")
+                .arg(&key)
+                .args(["requestToken", "http://127.0.0.1:9"]),
+        );
+        out.fails(2);
+        // src/keys.rs is a stub for now: its message says only "bad key".
+        assert!(out.error().contains("key"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_bare_401_and_a_body_only_problem_are_refusals() {
+    let jira = jira();
+    let env = Env::new();
+    let t = access(&env, &jira);
+    jira.route_open("GET", "/rest/bare", |_| Response::text(401, ""));
+    jira.route_open("GET", "/rest/body-only", |_| {
+        Response::text(
+            400,
+            "oauth_problem=token_rejected&oauth_problem_advice=gone",
+        )
+    });
+    let base = jira.base_url();
+    let out = env.jira_oauth(&["request", &t, &format!("{base}/rest/bare")]);
+    out.fails(4);
+    assert!(out.error().contains("401"), "{}", out.stderr);
+    let out = env.jira_oauth(&["request", &t, &format!("{base}/rest/body-only")]);
+    out.fails(4);
+    assert!(out.error().contains("token_rejected"), "{}", out.stderr);
+    assert!(out.hint().contains("gone"), "{}", out.stderr);
+}
+
+#[test]
+fn authenticated_failed_without_captcha() {
+    let jira = jira();
+    let env = Env::new();
+    let t = access(&env, &jira);
+    jira.route_open("GET", "/rest/api/2/myself", |_| {
+        Response::html(401, "<html></html>").header("X-Seraph-LoginReason", "AUTHENTICATED_FAILED")
+    });
+    let out = env.jira_oauth(&[
+        "request",
+        &t,
+        &format!("{}/rest/api/2/myself", jira.base_url()),
+    ]);
+    out.fails(4);
+    assert!(
+        out.error().contains("AUTHENTICATED_FAILED"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.hint().contains("browser"), "{}", out.stderr);
+}
+
+#[test]
+fn verbose_never_shows_plaintext_secrets() {
+    let jira = MockJira::start(Options {
+        tls: true,
+        consumers: vec![support::mock_jira::Consumer {
+            key: "shared".into(),
+            public_key_pem: String::new(),
+            secret: Some("cons+sec/ret=".into()),
+        }],
+        signature_methods: vec!["PLAINTEXT".into()],
+        ..Options::default()
+    });
+    let env = Env::new();
+    jira.add_access_token("shared", "tok", "tok sec&ret");
+    env.secret("cons+sec/ret=");
+    env.secret("tok sec&ret");
+    env.secret("cons%2Bsec%2Fret%3D");
+    env.secret("tok%20sec%26ret");
+    let ca = jira.ca_pem_path().unwrap();
+    let out = env.run(
+        env.bare()
+            .args([
+                "-v",
+                "--signature-method",
+                "PLAINTEXT",
+                "--consumer-key",
+                "shared",
+            ])
+            .args([
+                "--consumer-secret",
+                "cons+sec/ret=",
+                "--token-secret",
+                "tok sec&ret",
+            ])
+            .arg("--cacert")
+            .arg(&ca)
+            .args(["request", "tok", &format!("{}{ISSUE}", jira.base_url())]),
+    );
+    out.ok();
+    assert_eq!(jira.last_request().unwrap().outcome, Outcome::Ok);
+    assert!(
+        out.stderr.to_lowercase().contains("authorization: oauth"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("[redacted]"), "{}", out.stderr);
+}
