@@ -365,6 +365,29 @@ impl MockJira {
         self.shared.add_route(method, path, false, Arc::new(f));
     }
 
+    /// How many fake issues `/rest/api/2/search` pages over (7 at start),
+    /// comments `/rest/api/2/issue/{key}/comment` holds before any POST (5),
+    /// and projects `/rest/api/3/project/search` pages over (5).
+    pub fn set_counts(&self, issues: usize, comments: usize, projects: usize) {
+        self.shared.set_counts(issues, comments, projects);
+    }
+
+    /// The next `times` REST requests that pass the OAuth check answer
+    /// `status` instead: 429 with JIRA's `X-RateLimit-*` figures, or 503;
+    /// both with `Retry-After: 0`.
+    pub fn fail_next(&self, status: u16, times: usize) {
+        self.shared.fail_next(status, times);
+    }
+
+    /// A checked endpoint answering `status` (301, 302, 303, 307, 308) with
+    /// `Location: location` (absolute, or relative to the request).
+    pub fn redirect(&self, path: &str, status: u16, location: &str) {
+        let location = location.to_string();
+        self.route("*", path, move |_| {
+            Response::new(status).header("Location", location.clone())
+        });
+    }
+
     /// Called with each request token issued.
     pub fn on_request_token(&self, f: impl Fn(&str) + Send + Sync + 'static) {
         self.shared.set_on_request_token(Arc::new(f));
