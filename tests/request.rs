@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::borrow::BorrowMut;
 use std::collections::HashSet;
 use std::process::Output;
-use support::mock_jira::{MockJira, Options, Outcome, Recorded, Response, Source};
+use support::mock_jira::{Counts, MockJira, Options, Outcome, Recorded, Response, Source};
 
 const KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/consumer.pem");
 
@@ -467,7 +467,10 @@ fn several_urls_share_one_connection_in_order() {
 #[test]
 fn parallel_output_is_the_sequential_output_in_order() {
     let j = start();
-    j.jira.set_counts(20, 5, 5);
+    j.jira.set_counts(Counts {
+        issues: 20,
+        ..Counts::default()
+    });
     let urls: Vec<String> = (0..20)
         .map(|i| j.url(&format!("/rest/api/2/search?startAt={i}&maxResults=1")))
         .collect();
@@ -512,7 +515,6 @@ fn keys(v: &Value, array: &str) -> Vec<String> {
 #[test]
 fn paginate_start_at_style_merges_every_page() {
     let j = start();
-    j.jira.set_counts(7, 5, 5);
     let out = ok_json(j.request(&[
         "--paginate",
         "-q",
@@ -565,7 +567,6 @@ fn paginate_comments() {
 #[test]
 fn paginate_is_last_style_follows_next_page() {
     let j = start();
-    j.jira.set_counts(7, 5, 5);
     let out = ok_json(j.request(&[
         "--paginate",
         &j.url("/rest/api/3/project/search?maxResults=2"),
@@ -578,6 +579,26 @@ fn paginate_is_last_style_follows_next_page() {
     let starts: Vec<Option<&str>> = reqs.iter().map(|r| r.param("startAt")).collect();
     assert_eq!(starts, [None, Some("2"), Some("4")]);
     assert!(reqs.iter().all(|r| r.outcome == Outcome::Ok));
+}
+
+#[test]
+fn paginate_keeps_literal_query_parameters_on_every_page() {
+    let j = start();
+    let jql = "summary ~ \"C++\" AND text ~ \"100% Grüße\" & x=y";
+    ok(j.request(&[
+        "--paginate",
+        "-q",
+        &format!("jql={jql}"),
+        "-q",
+        "maxResults=3",
+        &j.url("/rest/api/2/search"),
+    ]));
+    let reqs = j.jira.requests();
+    assert_eq!(reqs.len(), 3);
+    for r in &reqs {
+        assert_eq!(r.param("jql"), Some(jql));
+        assert_eq!(r.outcome, Outcome::Ok);
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@
 use super::http::{self, Request, Response};
 use super::oauth::{self, Problem, Source};
 use super::{
-    Mode, Options, Outcome, Recorded, TokenReply, ACCESS_TOKEN_LIFETIME, NONCE_WINDOW,
+    Counts, Mode, Options, Outcome, Recorded, TokenReply, ACCESS_TOKEN_LIFETIME, NONCE_WINDOW,
     REQUEST_TOKEN_LIFETIME, TIMESTAMP_WINDOW,
 };
 use rand::distributions::{Alphanumeric, DistString};
@@ -69,24 +69,6 @@ impl Token {
             Kind::Access => ACCESS_TOKEN_LIFETIME,
         };
         now - self.issued_at > life
-    }
-}
-
-/// How many items the paged built-in endpoints hold.
-#[derive(Clone, Copy)]
-struct Counts {
-    issues: usize,
-    comments: usize,
-    projects: usize,
-}
-
-impl Default for Counts {
-    fn default() -> Counts {
-        Counts {
-            issues: 7,
-            comments: 5,
-            projects: 5,
-        }
     }
 }
 
@@ -212,12 +194,8 @@ impl Shared {
         });
     }
 
-    pub fn set_counts(&self, issues: usize, comments: usize, projects: usize) {
-        self.lock().counts = Counts {
-            issues,
-            comments,
-            projects,
-        };
+    pub fn set_counts(&self, counts: Counts) {
+        self.lock().counts = counts;
     }
 
     pub fn fail_next(&self, status: u16, times: usize) {
@@ -886,6 +864,7 @@ impl Shared {
             "/rest/api/2/myself" if get => Response::json(200, &self.myself()),
             "/rest/api/2/search" if get => self.search(rec),
             "/rest/api/3/project/search" if get => self.project_search(rec),
+            "/rest/agile/1.0/board" if get => self.boards(rec),
             "/rest/echo" => echo(rec),
             p if get && p.starts_with("/rest/api/2/issue/") => {
                 let key = &p["/rest/api/2/issue/".len()..];
@@ -1024,6 +1003,29 @@ impl Shared {
             page["nextPage"] = json!(url(end));
         }
         Response::json(200, &page)
+    }
+
+    /// JIRA Software's style: `startAt`, `maxResults` and `isLast`, without
+    /// `nextPage` or `total`.
+    fn boards(&self, rec: &Recorded) -> Response {
+        let total = self.lock().counts.boards;
+        let (start, max) = window(rec);
+        let end = total.min(start + max);
+        let b = &self.base_url;
+        let values: Vec<_> = (start..end)
+            .map(|i| {
+                json!({
+                    "id": i + 1,
+                    "self": format!("{b}/rest/agile/1.0/board/{}", i + 1),
+                    "name": format!("Board {}", i + 1),
+                    "type": "scrum"
+                })
+            })
+            .collect();
+        Response::json(
+            200,
+            &json!({"maxResults": max, "startAt": start, "isLast": end >= total, "values": values}),
+        )
     }
 
     fn myself(&self) -> serde_json::Value {

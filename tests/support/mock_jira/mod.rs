@@ -85,6 +85,30 @@ impl Options {
     }
 }
 
+/// How many items the paged built-in endpoints hold.
+#[derive(Clone, Copy, Debug)]
+pub struct Counts {
+    /// `/rest/api/2/search` (`HSP-1`…).
+    pub issues: usize,
+    /// `/rest/api/2/issue/{key}/comment`, before any POST.
+    pub comments: usize,
+    /// `/rest/api/3/project/search` (`P1`…).
+    pub projects: usize,
+    /// `/rest/agile/1.0/board`.
+    pub boards: usize,
+}
+
+impl Default for Counts {
+    fn default() -> Counts {
+        Counts {
+            issues: 7,
+            comments: 5,
+            projects: 5,
+            boards: 5,
+        }
+    }
+}
+
 /// What the token endpoints answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum TokenReply {
@@ -365,11 +389,9 @@ impl MockJira {
         self.shared.add_route(method, path, false, Arc::new(f));
     }
 
-    /// How many fake issues `/rest/api/2/search` pages over (7 at start),
-    /// comments `/rest/api/2/issue/{key}/comment` holds before any POST (5),
-    /// and projects `/rest/api/3/project/search` pages over (5).
-    pub fn set_counts(&self, issues: usize, comments: usize, projects: usize) {
-        self.shared.set_counts(issues, comments, projects);
+    /// How many items the paged endpoints hold (`Counts::default()` at start).
+    pub fn set_counts(&self, counts: Counts) {
+        self.shared.set_counts(counts);
     }
 
     /// The next `times` REST requests that pass the OAuth check answer
