@@ -582,6 +582,30 @@ fn paginate_is_last_style_follows_next_page() {
 }
 
 #[test]
+fn paginate_is_last_without_next_page_goes_by_start_at() {
+    let j = start();
+    let out = ok_json(j.request(&["--paginate", &j.url("/rest/agile/1.0/board?maxResults=2")]));
+    let names: Vec<&str> = out["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Board 1", "Board 2", "Board 3", "Board 4", "Board 5"]
+    );
+    assert_eq!(out["isLast"], true);
+    let starts: Vec<Option<String>> = j
+        .jira
+        .requests()
+        .iter()
+        .map(|r| r.param("startAt").map(str::to_string))
+        .collect();
+    assert_eq!(starts, [None, Some("2".into()), Some("4".into())]);
+}
+
+#[test]
 fn paginate_keeps_literal_query_parameters_on_every_page() {
     let j = start();
     let jql = "summary ~ \"C++\" AND text ~ \"100% Grüße\" & x=y";
