@@ -501,6 +501,33 @@ fn parallel_output_is_the_sequential_output_in_order() {
     assert_eq!(nonces.len(), 40, "every request has its own nonce");
 }
 
+#[test]
+fn parallel_stops_at_the_first_error_as_sequential_does() {
+    let j = start();
+    let mut urls: Vec<String> = (0..8)
+        .map(|i| j.url(&format!("/rest/api/2/search?startAt={i}&maxResults=1")))
+        .collect();
+    urls[3] = j.url("/rest/api/2/issue/NOPE-1");
+    let args: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let (sequential, seq_err) = fails(j.request(&args), 1);
+    let mut par = args.clone();
+    par.splice(0..0, ["--parallel", "4"]);
+    let (parallel, par_err) = fails(j.request(&par), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&parallel),
+        String::from_utf8_lossy(&sequential)
+    );
+    assert_eq!(
+        sequential
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count(),
+        3
+    );
+    assert_eq!(error_line(&par_err), error_line(&seq_err));
+    assert!(error_line(&par_err).contains("Issue Does Not Exist"));
+}
+
 // ---- --paginate ----
 
 fn keys(v: &Value, array: &str) -> Vec<String> {
