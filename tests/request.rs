@@ -777,6 +777,31 @@ fn a_same_origin_redirect_is_followed_and_signed_afresh() {
 }
 
 #[test]
+fn not_modified_is_an_answer_not_a_redirect() {
+    let j = start();
+    j.jira.route("GET", "/rest/etag", |r| {
+        if r.header("If-None-Match") == Some("\"v1\"") {
+            Response::new(304).header("ETag", "\"v1\"")
+        } else {
+            Response::text(200, "fresh").header("ETag", "\"v1\"")
+        }
+    });
+    let url = j.url("/rest/etag");
+    let out = ok(j.request(&["-i", "-H", "If-None-Match: \"v1\"", &url]));
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("HTTP/1.1 304 Not Modified\r\n"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("\r\netag: \"v1\"\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("\r\n\r\n"), "{text}");
+    assert!(ok(j.request(&["-H", "If-None-Match: \"v1\"", &url])).is_empty());
+    assert_eq!(ok(j.request(&[&url])), b"fresh");
+    let statuses: Vec<u16> = j.jira.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [304, 304, 200]);
+}
+
+#[test]
 fn a_redirect_to_another_origin_is_not_followed() {
     let j = start();
     let other = MockJira::start(Options::default_with_test_consumer());
