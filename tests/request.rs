@@ -777,6 +777,40 @@ fn a_same_origin_redirect_is_followed_and_signed_afresh() {
 }
 
 #[test]
+fn a_307_repeats_a_form_post_signed_afresh() {
+    let j = start();
+    j.jira.redirect("/rest/old-echo", 307, "/rest/echo");
+    let out = ok_json(j.request(&[
+        "-H",
+        "Content-Type: application/x-www-form-urlencoded",
+        "-d",
+        "a=1",
+        &j.url("/rest/old-echo"),
+    ]));
+    assert_eq!(
+        (out["method"].as_str(), out["body"].as_str()),
+        (Some("POST"), Some("a=1"))
+    );
+    let reqs = j.jira.requests();
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_eq!(r.outcome, Outcome::Ok, "{}", r.base_string);
+        assert_eq!(r.param("a"), Some("1"));
+    }
+    assert_ne!(nonce(&reqs[0]), nonce(&reqs[1]));
+}
+
+#[test]
+fn a_redirect_loop_ends_in_an_error() {
+    let j = start();
+    j.jira.redirect("/rest/loop", 302, "/rest/loop");
+    let (out, err) = fails(j.request(&[&j.url("/rest/loop")]), 1);
+    assert!(out.is_empty());
+    assert!(error_line(&err).contains("redirects"), "{err}");
+    assert_eq!(j.jira.requests().len(), 6);
+}
+
+#[test]
 fn not_modified_is_an_answer_not_a_redirect() {
     let j = start();
     j.jira.route("GET", "/rest/etag", |r| {
