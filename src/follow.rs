@@ -39,7 +39,7 @@ pub fn send(client: &Client, call: &Call, policy: &Policy) -> Result<Response> {
     loop {
         let (resp, ctx) = client.send_unchecked(&call)?;
         let status = resp.status();
-        if status.is_redirection() {
+        if is_redirect(status) {
             let to = redirect_target(&resp, &call.url)?;
             redirects += 1;
             if redirects > policy.max_redirects {
@@ -87,6 +87,12 @@ pub fn send(client: &Client, call: &Call, policy: &Policy) -> Result<Response> {
         }
         return client::check(resp, &ctx, &call.method, &call.url);
     }
+}
+
+/// The 3xx that point elsewhere; 304 Not Modified (a conditional
+/// request's answer), 300 and 305 are answers in their own right.
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
 /// Where a 3xx points; another origin is refused, since following it would

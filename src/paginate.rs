@@ -3,7 +3,8 @@
 //!
 //! - `startAt`/`maxResults`/`total` with an array (`issues`, `values`,
 //!   `comments`, `worklogs`, …): the next page starts after the items seen;
-//! - `isLast`/`nextPage`/`values`: the next page is at `nextPage`.
+//! - `isLast`/`nextPage`/`values`: the next page is at `nextPage`, or,
+//!   without one (JIRA Software), after the items seen.
 //!
 //! The output is the first page's object, its array holding every item of
 //! every page (moved to the end of the object), `isLast` set to true and
@@ -125,10 +126,16 @@ fn array_key(page: &Map<String, Value>) -> Option<String> {
 }
 
 fn next_page(page: &Map<String, Value>, count: usize, call: &Call) -> Result<Next> {
+    let num = |k: &str| page.get(k).and_then(Value::as_u64);
     if let Some(is_last) = page.get("isLast").and_then(Value::as_bool) {
         let next = page.get("nextPage").and_then(Value::as_str);
         return match (is_last, next) {
-            (true, _) | (false, None) => Ok(Next::Done),
+            (true, _) => Ok(Next::Done),
+            // JIRA Software's endpoints page by startAt without a nextPage.
+            (false, None) => Ok(match num("startAt") {
+                Some(start) if count > 0 => Next::StartAt(start + count as u64),
+                _ => Next::Done,
+            }),
             (false, Some(n)) => {
                 let url = urls::parse(n)?;
                 if url.origin() != call.url.origin() {
@@ -141,7 +148,6 @@ fn next_page(page: &Map<String, Value>, count: usize, call: &Call) -> Result<Nex
             }
         };
     }
-    let num = |k: &str| page.get(k).and_then(Value::as_u64);
     let start = num("startAt").unwrap_or(0);
     let next = start + count as u64;
     let done = count == 0
@@ -225,6 +231,18 @@ mod tests {
         );
         assert!(next_page(&p, 0, &c).is_err());
         let p = obj(json!({"isLast": true, "values": []}));
+        assert!(matches!(next_page(&p, 0, &c).unwrap(), Next::Done));
+    }
+
+    #[test]
+    fn is_last_without_next_page_goes_by_start_at() {
+        let c = call("https://h/rest/agile/1.0/board?maxResults=2");
+        let p = obj(json!({"startAt": 2, "maxResults": 2, "isLast": false, "values": [3, 4]}));
+        assert!(matches!(next_page(&p, 2, &c).unwrap(), Next::StartAt(4)));
+        // Neither a way on nor any items: stop rather than loop.
+        let p = obj(json!({"isLast": false, "values": [1]}));
+        assert!(matches!(next_page(&p, 1, &c).unwrap(), Next::Done));
+        let p = obj(json!({"startAt": 2, "isLast": false, "values": []}));
         assert!(matches!(next_page(&p, 0, &c).unwrap(), Next::Done));
     }
 

@@ -9,15 +9,15 @@
 //!   net.oauth writes them.
 
 use super::http::{self, Request, Response};
-use super::oauth::{self, Problem};
+use super::oauth::{self, Problem, Source};
 use super::{
-    Mode, Options, Outcome, Recorded, TokenReply, ACCESS_TOKEN_LIFETIME, NONCE_WINDOW,
+    Counts, Mode, Options, Outcome, Recorded, TokenReply, ACCESS_TOKEN_LIFETIME, NONCE_WINDOW,
     REQUEST_TOKEN_LIFETIME, TIMESTAMP_WINDOW,
 };
 use rand::distributions::{Alphanumeric, DistString};
 use rsa::RsaPublicKey;
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -75,6 +75,11 @@ impl Token {
 #[derive(Default)]
 struct Inner {
     mode: Mode,
+    counts: Counts,
+    /// Comments added by POST, by issue key.
+    comments: HashMap<String, Vec<serde_json::Value>>,
+    /// Statuses (429, 503) the next verified REST requests get instead.
+    throttle: VecDeque<u16>,
     forced: Option<String>,
     tokens: HashMap<String, Token>,
     /// (consumer key, nonce) → when first seen, by the server's clock.
@@ -187,6 +192,16 @@ impl Shared {
             checked,
             f,
         });
+    }
+
+    pub fn set_counts(&self, counts: Counts) {
+        self.lock().counts = counts;
+    }
+
+    pub fn fail_next(&self, status: u16, times: usize) {
+        self.lock()
+            .throttle
+            .extend(std::iter::repeat_n(status, times));
     }
 
     pub fn set_on_request_token(&self, f: TokenHook) {
@@ -799,7 +814,28 @@ impl Shared {
             return self.refuse(rec, p);
         }
         rec.outcome = Outcome::Ok;
+        let throttled = self.lock().throttle.pop_front();
+        if let Some(status) = throttled {
+            return self.throttled(status);
+        }
         f(rec)
+    }
+
+    /// JIRA's rate limiter (429, with its figures) or a node going down
+    /// (503); `Retry-After: 0` so that retries need no waiting.
+    fn throttled(&self, status: u16) -> Response {
+        let r = Response::json(
+            status,
+            &json!({"errorMessages": [http::reason(status)], "errors": {}}),
+        )
+        .header("Retry-After", "0");
+        if status != 429 {
+            return r;
+        }
+        r.header("X-RateLimit-Limit", "100")
+            .header("X-RateLimit-Remaining", "0")
+            .header("X-RateLimit-FillRate", "10")
+            .header("X-RateLimit-Interval-Seconds", "1")
     }
 
     /// A REST call without any OAuth: authentication required.
@@ -818,8 +854,18 @@ impl Shared {
 
     fn builtin_rest(&self, path: &str, rec: &Recorded) -> Response {
         let get = matches!(rec.method.as_str(), "GET" | "HEAD");
+        if let Some(key) = path
+            .strip_prefix("/rest/api/2/issue/")
+            .and_then(|p| p.strip_suffix("/comment"))
+        {
+            return self.comments(key, rec);
+        }
         match path {
             "/rest/api/2/myself" if get => Response::json(200, &self.myself()),
+            "/rest/api/2/search" if get => self.search(rec),
+            "/rest/api/3/project/search" if get => self.project_search(rec),
+            "/rest/agile/1.0/board" if get => self.boards(rec),
+            "/rest/echo" => echo(rec),
             p if get && p.starts_with("/rest/api/2/issue/") => {
                 let key = &p["/rest/api/2/issue/".len()..];
                 if key == "HSP-1" || key == "10000" {
@@ -836,6 +882,150 @@ impl Shared {
                 &json!({"message": "null for uri: ".to_string() + &rec.target, "status-code": 404}),
             ),
         }
+    }
+
+    /// `startAt`/`maxResults`/`total` over fake issues `HSP-1`…
+    fn search(&self, rec: &Recorded) -> Response {
+        let total = self.lock().counts.issues;
+        let (start, max) = window(rec);
+        let b = &self.base_url;
+        let issues: Vec<_> = (start..total.min(start + max))
+            .map(|i| {
+                json!({
+                    "expand": "operations,editmeta,changelog,renderedFields",
+                    "id": (10000 + i).to_string(),
+                    "self": format!("{b}/rest/api/2/issue/{}", 10000 + i),
+                    "key": format!("HSP-{}", i + 1),
+                    "fields": {"summary": format!("Issue {}", i + 1)}
+                })
+            })
+            .collect();
+        Response::json(
+            200,
+            &json!({
+                "expand": "schema,names",
+                "startAt": start,
+                "maxResults": max,
+                "total": total,
+                "issues": issues
+            }),
+        )
+    }
+
+    /// GET: the fake comments then the posted ones, paged as JIRA does.
+    /// POST: adds the JSON body's `body` as a comment and echoes it (201).
+    fn comments(&self, key: &str, rec: &Recorded) -> Response {
+        let b = self.base_url.clone();
+        let author = json!({"name": "admin", "key": "admin", "displayName": "Administrator"});
+        match rec.method.as_str() {
+            "POST" => {
+                let text = serde_json::from_slice::<serde_json::Value>(&rec.body)
+                    .ok()
+                    .and_then(|v| v.get("body").and_then(|b| b.as_str()).map(str::to_string));
+                let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+                    return Response::json(
+                        400,
+                        &json!({"errorMessages": [], "errors": {"comment": "Comment body can not be empty!"}}),
+                    );
+                };
+                let mut inner = self.lock();
+                let fake = inner.counts.comments;
+                let posted = inner.comments.entry(key.to_string()).or_default();
+                let id = 20000 + fake + posted.len();
+                let c = json!({
+                    "self": format!("{b}/rest/api/2/issue/{key}/comment/{id}"),
+                    "id": id.to_string(),
+                    "author": author,
+                    "body": text,
+                    "created": "2024-03-06T09:00:00.000+0000",
+                    "updated": "2024-03-06T09:00:00.000+0000"
+                });
+                posted.push(c.clone());
+                Response::json(201, &c)
+            }
+            "GET" | "HEAD" => {
+                let (fake, posted) = {
+                    let inner = self.lock();
+                    (
+                        inner.counts.comments,
+                        inner.comments.get(key).cloned().unwrap_or_default(),
+                    )
+                };
+                let all: Vec<_> = (0..fake)
+                    .map(|i| {
+                        json!({
+                            "self": format!("{b}/rest/api/2/issue/{key}/comment/{}", 20000 + i),
+                            "id": (20000 + i).to_string(),
+                            "author": author,
+                            "body": format!("Comment {}", i + 1),
+                            "created": "2024-03-05T09:00:00.000+0000"
+                        })
+                    })
+                    .chain(posted)
+                    .collect();
+                let (start, max) = window(rec);
+                let page: Vec<_> = all.iter().skip(start).take(max).cloned().collect();
+                Response::json(
+                    200,
+                    &json!({"startAt": start, "maxResults": max, "total": all.len(), "comments": page}),
+                )
+            }
+            _ => Response::text(405, "").header("Allow", "GET, POST"),
+        }
+    }
+
+    /// The newer style: `isLast`, `nextPage` (absolute) and `values`.
+    fn project_search(&self, rec: &Recorded) -> Response {
+        let total = self.lock().counts.projects;
+        let (start, max) = window(rec);
+        let end = total.min(start + max);
+        let b = &self.base_url;
+        let values: Vec<_> = (start..end)
+            .map(|i| {
+                json!({
+                    "self": format!("{b}/rest/api/3/project/{}", 10000 + i),
+                    "id": (10000 + i).to_string(),
+                    "key": format!("P{}", i + 1),
+                    "name": format!("Project {}", i + 1)
+                })
+            })
+            .collect();
+        let url = |s: usize| format!("{b}/rest/api/3/project/search?startAt={s}&maxResults={max}");
+        let mut page = json!({
+            "self": url(start),
+            "maxResults": max,
+            "startAt": start,
+            "total": total,
+            "isLast": end >= total,
+            "values": values
+        });
+        if end < total {
+            page["nextPage"] = json!(url(end));
+        }
+        Response::json(200, &page)
+    }
+
+    /// JIRA Software's style: `startAt`, `maxResults` and `isLast`, without
+    /// `nextPage` or `total`.
+    fn boards(&self, rec: &Recorded) -> Response {
+        let total = self.lock().counts.boards;
+        let (start, max) = window(rec);
+        let end = total.min(start + max);
+        let b = &self.base_url;
+        let values: Vec<_> = (start..end)
+            .map(|i| {
+                json!({
+                    "id": i + 1,
+                    "self": format!("{b}/rest/agile/1.0/board/{}", i + 1),
+                    "name": format!("Board {}", i + 1),
+                    "type": "scrum"
+                })
+            })
+            .collect();
+        Response::json(
+            200,
+            &json!({"maxResults": max, "startAt": start, "isLast": end >= total, "values": values}),
+        )
     }
 
     fn myself(&self) -> serde_json::Value {
@@ -902,4 +1092,42 @@ impl Shared {
             }
         })
     }
+}
+
+/// `startAt` and `maxResults` (JIRA's default 50) from the query.
+fn window(rec: &Recorded) -> (usize, usize) {
+    let num = |name: &str, default: usize| {
+        query_params(rec)
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(default)
+    };
+    (num("startAt", 0), num("maxResults", 50).max(1))
+}
+
+fn query_params(rec: &Recorded) -> impl Iterator<Item = (&str, &str)> {
+    rec.params
+        .iter()
+        .filter(|p| p.source == Source::Query)
+        .map(|p| (p.name.as_str(), p.value.as_str()))
+}
+
+/// The request as the server saw it: method, decoded query parameters (the
+/// `oauth_*` ones left out), headers, and the body as text.
+fn echo(rec: &Recorded) -> Response {
+    let query: Vec<_> = query_params(rec)
+        .filter(|(n, _)| !n.starts_with("oauth_"))
+        .map(|(n, v)| json!([n, v]))
+        .collect();
+    let headers: Vec<_> = rec.headers.iter().map(|(n, v)| json!([n, v])).collect();
+    Response::json(
+        200,
+        &json!({
+            "method": rec.method,
+            "path": rec.path,
+            "query": query,
+            "headers": headers,
+            "body": rec.body_text()
+        }),
+    )
 }

@@ -85,6 +85,30 @@ impl Options {
     }
 }
 
+/// How many items the paged built-in endpoints hold.
+#[derive(Clone, Copy, Debug)]
+pub struct Counts {
+    /// `/rest/api/2/search` (`HSP-1`…).
+    pub issues: usize,
+    /// `/rest/api/2/issue/{key}/comment`, before any POST.
+    pub comments: usize,
+    /// `/rest/api/3/project/search` (`P1`…).
+    pub projects: usize,
+    /// `/rest/agile/1.0/board`.
+    pub boards: usize,
+}
+
+impl Default for Counts {
+    fn default() -> Counts {
+        Counts {
+            issues: 7,
+            comments: 5,
+            projects: 5,
+            boards: 5,
+        }
+    }
+}
+
 /// What the token endpoints answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum TokenReply {
@@ -363,6 +387,27 @@ impl MockJira {
         f: impl Fn(&Recorded) -> Response + Send + Sync + 'static,
     ) {
         self.shared.add_route(method, path, false, Arc::new(f));
+    }
+
+    /// How many items the paged endpoints hold (`Counts::default()` at start).
+    pub fn set_counts(&self, counts: Counts) {
+        self.shared.set_counts(counts);
+    }
+
+    /// The next `times` REST requests that pass the OAuth check answer
+    /// `status` instead: 429 with JIRA's `X-RateLimit-*` figures, or 503;
+    /// both with `Retry-After: 0`.
+    pub fn fail_next(&self, status: u16, times: usize) {
+        self.shared.fail_next(status, times);
+    }
+
+    /// A checked endpoint answering `status` (301, 302, 303, 307, 308) with
+    /// `Location: location` (absolute, or relative to the request).
+    pub fn redirect(&self, path: &str, status: u16, location: &str) {
+        let location = location.to_string();
+        self.route("*", path, move |_| {
+            Response::new(status).header("Location", location.clone())
+        });
     }
 
     /// Called with each request token issued.
