@@ -249,7 +249,12 @@ pub struct RequestArgs {
     pub method: Option<String>,
 
     /// Body: literal text, @FILE, or @- for stdin (Content-Type application/json unless -H says otherwise)
-    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    #[arg(
+        short = 'd',
+        long = "data",
+        value_name = "DATA",
+        allow_hyphen_values = true
+    )]
     pub data: Option<String>,
 
     /// Extra header, 'Name: value' (repeatable)

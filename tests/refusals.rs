@@ -507,7 +507,10 @@ fn exit_2_on_a_key_that_is_not_an_rsa_private_key() {
     let env = Env::new();
     let junk = env.home_path().join("junk.pem");
     std::fs::write(&junk, "not a key\n").unwrap();
-    for key in [data("consumer.pub.pem"), junk] {
+    for (key, culprit) in [
+        (data("consumer.pub.pem"), "holds a public key"),
+        (junk, "not a private key I can read"),
+    ] {
         let out = env.run(
             env.bare()
                 .arg("--private-key")
@@ -515,8 +518,13 @@ fn exit_2_on_a_key_that_is_not_an_rsa_private_key() {
                 .args(["requestToken", "http://127.0.0.1:9"]),
         );
         out.fails(2);
-        // src/keys.rs is a stub for now: its message says only "bad key".
-        assert!(out.error().contains("key"), "{}", out.stderr);
+        let line = out.error();
+        assert!(line.contains(culprit), "{}", out.stderr);
+        assert!(
+            line.contains(&*key.to_string_lossy()),
+            "names the file: {}",
+            out.stderr
+        );
     }
 }
 

@@ -151,6 +151,15 @@ fn data_without_x_is_a_post() {
 }
 
 #[test]
+fn data_may_start_with_a_hyphen() {
+    let j = start();
+    ok(j.request(&["-X", "PUT", "-d", "-1", &j.url("/rest/echo")]));
+    let r = j.only_request();
+    assert_eq!(r.method, "PUT");
+    assert_eq!(r.body, b"-1");
+}
+
+#[test]
 fn x_without_data_sends_that_method() {
     let j = start();
     let out = ok_json(j.request(&["-X", "delete", &j.url("/rest/echo")]));
