@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod output;
 pub mod paginate;
 pub mod problem;
+pub mod rsa_backend;
 pub mod signature;
 pub mod tokens;
 pub mod transport;

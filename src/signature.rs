@@ -6,12 +6,11 @@
 //! timestamp arrive as ordinary `oauth_*` parameters; the key arrives in a
 //! [`Signer`].
 
+use crate::rsa_backend::{Hash, RsaKey};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rsa::pkcs1v15::SigningKey;
-use rsa::signature::{SignatureEncoding, Signer as _};
 use rsa::RsaPrivateKey;
 use sha1::Sha1;
 use sha2::Sha256;
@@ -216,9 +215,9 @@ fn secret_key(consumer_secret: &str, token_secret: &str) -> String {
 #[derive(Clone)]
 pub enum Signer {
     /// RSASSA-PKCS1-v1_5 over SHA-1 ([RFC 5849 §3.4.3](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.3)).
-    RsaSha1(SigningKey<Sha1>),
+    RsaSha1(RsaKey),
     /// As `RsaSha1`, with SHA-256.
-    RsaSha256(SigningKey<Sha256>),
+    RsaSha256(RsaKey),
     /// HMAC-SHA1 ([RFC 5849 §3.4.2](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.2)).
     HmacSha1 { key: String },
     /// As `HmacSha1`, with SHA-256.
@@ -236,9 +235,14 @@ impl fmt::Debug for Signer {
 impl Signer {
     /// An RSA signer; `method` must be `RSA-SHA1` or `RSA-SHA256`.
     pub fn rsa(method: SignatureMethod, key: RsaPrivateKey) -> Option<Signer> {
+        Signer::rsa_with(method, RsaKey::pure(key))
+    }
+
+    /// An RSA signer with a chosen backend.
+    pub fn rsa_with(method: SignatureMethod, key: RsaKey) -> Option<Signer> {
         match method {
-            SignatureMethod::RsaSha1 => Some(Signer::RsaSha1(SigningKey::new(key))),
-            SignatureMethod::RsaSha256 => Some(Signer::RsaSha256(SigningKey::new(key))),
+            SignatureMethod::RsaSha1 => Some(Signer::RsaSha1(key)),
+            SignatureMethod::RsaSha256 => Some(Signer::RsaSha256(key)),
             _ => None,
         }
     }
@@ -273,8 +277,8 @@ impl Signer {
     pub fn sign(&self, base_string: &str) -> String {
         let data = base_string.as_bytes();
         match self {
-            Signer::RsaSha1(k) => BASE64.encode(k.sign(data).to_bytes()),
-            Signer::RsaSha256(k) => BASE64.encode(k.sign(data).to_bytes()),
+            Signer::RsaSha1(k) => BASE64.encode(k.sign(Hash::Sha1, data)),
+            Signer::RsaSha256(k) => BASE64.encode(k.sign(Hash::Sha256, data)),
             Signer::HmacSha1 { key } => BASE64.encode(hmac::<Hmac<Sha1>>(key, data)),
             Signer::HmacSha256 { key } => BASE64.encode(hmac::<Hmac<Sha256>>(key, data)),
             Signer::Plaintext { key } => key.clone(),

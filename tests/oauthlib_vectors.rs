@@ -3,6 +3,7 @@
 //! parameters and signature must match oauthlib's to the byte.
 
 use jira_oauth::oauth::{self, Protocol};
+use jira_oauth::rsa_backend::RsaKey;
 use jira_oauth::signature::{self, SignatureMethod, Signer};
 use rsa::pkcs8::DecodePrivateKey;
 use serde_json::Value;
@@ -28,10 +29,10 @@ fn field<'a>(v: &'a Value, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{}: no {key}", v["name"]))
 }
 
-fn signer(v: &Value, key: &rsa::RsaPrivateKey) -> Signer {
+fn signer(v: &Value, key: &RsaKey) -> Signer {
     let method: SignatureMethod = field(v, "signature_method").parse().unwrap();
     if method.is_rsa() {
-        Signer::rsa(method, key.clone()).unwrap()
+        Signer::rsa_with(method, key.clone()).unwrap()
     } else {
         // oauthlib treats a missing secret as empty.
         let cs = opt(v, "consumer_secret").unwrap_or_default();
@@ -52,7 +53,7 @@ fn protocol(v: &Value) -> Protocol {
 }
 
 /// Compares one vector; returns a description of every difference.
-fn check(v: &Value, key: &rsa::RsaPrivateKey) -> Vec<String> {
+fn check(v: &Value, key: &RsaKey) -> Vec<String> {
     let name = field(v, "name");
     let method = field(v, "method");
     let url = Url::parse(field(v, "url")).unwrap();
@@ -84,7 +85,8 @@ fn check(v: &Value, key: &rsa::RsaPrivateKey) -> Vec<String> {
         .filter(|(k, got)| got != field(v, k))
         .map(|(k, got)| {
             format!(
-                "{name}: {k}\n  oauthlib: {}\n  ours:     {got}",
+                "{name}: {k} ({} backend)\n  oauthlib: {}\n  ours:     {got}",
+                key.backend(),
                 field(v, k)
             )
         })
@@ -109,7 +111,14 @@ fn matches_oauthlib_on_every_vector() {
     .unwrap();
     let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
 
-    let failures: Vec<String> = vectors.iter().flat_map(|v| check(v, &key)).collect();
+    // Both RSA backends must sign exactly as oauthlib does.
+    let backends = [RsaKey::pure(key.clone()), RsaKey::bulk(key)];
+    #[cfg(feature = "openssl")]
+    assert_eq!(backends[1].backend(), "openssl");
+    let failures: Vec<String> = backends
+        .iter()
+        .flat_map(|k| vectors.iter().flat_map(|v| check(v, k)))
+        .collect();
     assert!(
         failures.is_empty(),
         "{} differences from oauthlib {}:\n{}",
