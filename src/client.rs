@@ -97,6 +97,13 @@ impl Call {
     }
 }
 
+/// A signed request, ready to send.
+#[derive(Debug)]
+pub struct Prepared {
+    request: transport::Request,
+    context: Context,
+}
+
 /// A consumer ready to sign and send.
 pub struct Client {
     pub consumer_key: String,
@@ -142,6 +149,18 @@ impl Client {
 
     /// Signs and sends; any answer is returned with what explains a refusal.
     pub fn send_unchecked(&self, call: &Call) -> Result<(Response, Context)> {
+        self.dispatch(self.prepare(call)?)
+    }
+
+    /// Sends a request signed by [`Client::prepare`].
+    pub fn dispatch(&self, prepared: Prepared) -> Result<(Response, Context)> {
+        let resp = self.transport.send(prepared.request)?;
+        Ok((resp, prepared.context))
+    }
+
+    /// Signs the call (new nonce, current time) into the request to send:
+    /// the CPU-bound half of a call, which may run ahead on another thread.
+    pub fn prepare(&self, call: &Call) -> Result<Prepared> {
         let method = self.keys.method();
         if method == SignatureMethod::Plaintext && call.url.scheme() != "https" {
             return Err(Error::usage(format!(
@@ -212,14 +231,15 @@ impl Client {
                 }
             },
         }
-        let resp = self.transport.send(req)?;
-        let ctx = Context {
-            consumer_key: self.consumer_key.clone(),
-            base_string: Some(signed.base_string),
-            sent_at: Some(sent_at),
-            token_call: call.token_call,
-        };
-        Ok((resp, ctx))
+        Ok(Prepared {
+            request: req,
+            context: Context {
+                consumer_key: self.consumer_key.clone(),
+                base_string: Some(signed.base_string),
+                sent_at: Some(sent_at),
+                token_call: call.token_call,
+            },
+        })
     }
 }
 

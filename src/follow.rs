@@ -2,7 +2,7 @@
 //! HEAD only, honouring `Retry-After`), redirects on the same origin
 //! followed, every try signed afresh with a new nonce.
 
-use crate::client::{self, Call, Client};
+use crate::client::{self, Call, Client, Prepared};
 use crate::error::{Error, Result};
 use reqwest::blocking::Response;
 use reqwest::header::HeaderMap;
@@ -33,11 +33,26 @@ impl Default for Policy {
 
 /// Sends `call`, following its policy; returns a 2xx answer.
 pub fn send(client: &Client, call: &Call, policy: &Policy) -> Result<Response> {
+    send_prepared(client, call, None, policy)
+}
+
+/// As [`send`], with the first try already signed (`first` must be `call`
+/// prepared); retries and redirects are signed afresh.
+pub fn send_prepared(
+    client: &Client,
+    call: &Call,
+    first: Option<Prepared>,
+    policy: &Policy,
+) -> Result<Response> {
     let mut call = call.clone();
+    let mut first = first;
     let mut redirects = 0;
     let mut tries = 0;
     loop {
-        let (resp, ctx) = client.send_unchecked(&call)?;
+        let (resp, ctx) = match first.take() {
+            Some(prepared) => client.dispatch(prepared)?,
+            None => client.send_unchecked(&call)?,
+        };
         let status = resp.status();
         if is_redirect(status) {
             let to = redirect_target(&resp, &call.url)?;

@@ -4,7 +4,7 @@
 
 use super::{check_token, client};
 use crate::cli::{Global, RequestArgs};
-use crate::client::{Body, Call, Client, FORM};
+use crate::client::{Body, Call, Client, Prepared, FORM};
 use crate::error::{Error, Result};
 use crate::follow::{self, Policy};
 use crate::{paginate, urls};
@@ -67,10 +67,12 @@ pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if a.parallel <= 1 || calls.len() == 1 {
+    if calls.len() == 1 || a.paginate {
         for call in &calls {
-            job.emit(call, &mut out)?;
+            job.emit(call, None, &mut out)?;
         }
+    } else if a.parallel <= 1 {
+        job.emit_pipelined(&calls, &mut out)?;
     } else {
         job.emit_parallel(&calls, a.parallel as usize, &mut out)?;
     }
@@ -88,11 +90,12 @@ struct Job<'a> {
 
 impl Job<'_> {
     /// One URL's output: headers with `-i`, then the body, streamed.
-    fn emit(&self, call: &Call, out: &mut dyn Write) -> Result<()> {
+    /// `first` is the call already signed, if it was.
+    fn emit(&self, call: &Call, first: Option<Prepared>, out: &mut dyn Write) -> Result<()> {
         if self.paginate {
             return paginate::run(self.client, call, &self.policy, out);
         }
-        let mut resp = follow::send(self.client, call, &self.policy)?;
+        let mut resp = follow::send_prepared(self.client, call, first, &self.policy)?;
         if self.include {
             let mut head = format!("{:?} {}\r\n", resp.version(), resp.status());
             for (k, v) in resp.headers() {
@@ -116,6 +119,27 @@ impl Job<'_> {
         Ok(())
     }
 
+    /// One connection, in order, with the signing of the next requests
+    /// done on another thread while this one waits for the network.
+    fn emit_pipelined(&self, calls: &[Call], out: &mut dyn Write) -> Result<()> {
+        std::thread::scope(|s| {
+            // A few ahead: enough to hide a signature behind a round trip,
+            // few enough that timestamps stay fresh.
+            let (tx, rx) = mpsc::sync_channel(4);
+            s.spawn(move || {
+                for call in calls {
+                    if tx.send(self.client.prepare(call)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (call, prepared) in calls.iter().zip(rx) {
+                self.emit(call, Some(prepared?), out)?;
+            }
+            Ok(())
+        })
+    }
+
     /// `n` workers take the URLs in turn (signing on every core); the
     /// output is written in the order given, the first error ends the run.
     fn emit_parallel(&self, calls: &[Call], n: usize, out: &mut dyn Write) -> Result<()> {
@@ -132,7 +156,7 @@ impl Job<'_> {
                         break;
                     }
                     let mut buf = Vec::new();
-                    let r = self.emit(&calls[i], &mut buf).map(|_| buf);
+                    let r = self.emit(&calls[i], None, &mut buf).map(|_| buf);
                     if tx.send((i, r)).is_err() {
                         break;
                     }
