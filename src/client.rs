@@ -97,6 +97,19 @@ impl Call {
     }
 }
 
+/// PLAINTEXT puts the secrets on the wire: RFC 5849 §3.4.4 allows it only
+/// over TLS.
+pub fn refuse_plaintext_in_clear(method: SignatureMethod, url: &Url) -> Result<()> {
+    if method == SignatureMethod::Plaintext && url.scheme() != "https" {
+        return Err(Error::usage(format!(
+            "PLAINTEXT signatures are sent in the clear: refused over {}",
+            url.scheme()
+        ))
+        .with_hint("RFC 5849 allows PLAINTEXT only over TLS: use an https:// URL"));
+    }
+    Ok(())
+}
+
 /// A signed request, ready to send.
 #[derive(Debug)]
 pub struct Prepared {
@@ -161,14 +174,7 @@ impl Client {
     /// Signs the call (new nonce, current time) into the request to send:
     /// the CPU-bound half of a call, which may run ahead on another thread.
     pub fn prepare(&self, call: &Call) -> Result<Prepared> {
-        let method = self.keys.method();
-        if method == SignatureMethod::Plaintext && call.url.scheme() != "https" {
-            return Err(Error::usage(format!(
-                "PLAINTEXT signatures are sent in the clear: refused over {}",
-                call.url.scheme()
-            ))
-            .with_hint("RFC 5849 allows PLAINTEXT only over TLS: use an https:// URL"));
-        }
+        refuse_plaintext_in_clear(self.keys.method(), &call.url)?;
         let sent_at = SystemTime::now();
         let protocol = Protocol {
             consumer_key: self.consumer_key.clone(),

@@ -3,11 +3,10 @@
 
 use super::{check_token, keys};
 use crate::cli::{Global, SignArgs};
-use crate::client::{new_nonce, unix_time, FORM};
+use crate::client::{new_nonce, refuse_plaintext_in_clear, unix_time, FORM};
 use crate::error::{Error, Result};
 use crate::oauth::{self, AuthIn, Protocol};
 use crate::output::shell_quote;
-use crate::signature::SignatureMethod;
 use crate::urls;
 use std::time::SystemTime;
 
@@ -15,13 +14,7 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
     let method = reqwest::Method::from_bytes(a.method.trim().to_ascii_uppercase().as_bytes())
         .map_err(|_| Error::usage(format!("'{}' is not an HTTP method", a.method)))?;
     let url = urls::parse(&a.url)?;
-    if g.signature_method == SignatureMethod::Plaintext && url.scheme() != "https" {
-        return Err(Error::usage(format!(
-            "PLAINTEXT signatures are sent in the clear: refused over {}",
-            url.scheme()
-        ))
-        .with_hint("RFC 5849 allows PLAINTEXT only over TLS: use an https:// URL"));
-    }
+    refuse_plaintext_in_clear(g.signature_method, &url)?;
     if let Some(t) = &a.token {
         check_token("token", t)?;
     }
