@@ -77,7 +77,8 @@ fn main() {
     let authorize = jira.authorize_url("");
     jira.on_request_token(move |token| {
         println!("request token {token} issued; to approve it as the user would:");
-        println!("  curl -si{cacert} '{authorize}{token}&approve=true'");
+        // -L follows JIRA's redirect to a login --listen callback.
+        println!("  curl -sSL{cacert} '{authorize}{token}&approve=true'");
     });
     loop {
         std::thread::park();

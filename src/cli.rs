@@ -8,6 +8,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 const AFTER_HELP: &str = "\
+First use: a key pair, then one login (the browser approves), then plain calls:
+  jira-oauth keygen
+  jira-oauth login https://jira.example.com --listen
+  jira-oauth request /rest/api/2/issue/HSP-1
+
 The OAuth dance, as Atlassian's Java sample does it:
   jira-oauth requestToken https://jira.example.com
   (open the printed URL, click Allow, note the verifier)
@@ -201,6 +206,109 @@ Examples:
        https://jira.example.com/rest/api/2/myself
   jira-oauth sign GET 'https://h/rest/api/2/search?jql=a b' --token T --timestamp 1 --nonce n --base-string")]
     Sign(SignArgs),
+
+    /// The whole dance in one go: approve in the browser, the access token is stored
+    #[command(after_help = "\
+The verifier is typed at the prompt (stdin may be a pipe), or with --listen caught by a
+one-shot server on 127.0.0.1 that JIRA redirects the browser to. The access token is
+stored in $XDG_CONFIG_HOME/jira-oauth/credentials.json (mode 0600) and checked with
+GET /rest/api/2/myself. Waiting for the browser ends after 10 minutes, when the request
+token expires (exit 4).
+
+Examples:
+  jira-oauth login https://jira.example.com/jira --listen --open
+  jira-oauth login https://jira.example.com --consumer-key my-cli")]
+    Login(LoginArgs),
+
+    /// Forget the stored login for a JIRA (exit 0 even if there was none)
+    #[command(after_help = "\
+The access token stays valid on the server until it is revoked there (profile, Tools).
+
+Example:
+  jira-oauth logout https://jira.example.com")]
+    Logout {
+        /// JIRA's base URL, as given to login
+        jira_base_url: String,
+    },
+
+    /// Ask JIRA who the stored login is (GET /rest/api/2/myself)
+    #[command(after_help = "\
+Without a base URL: the only stored login (with several, they are listed).
+
+Examples:
+  jira-oauth whoami
+  jira-oauth whoami https://jira.example.com/jira")]
+    Whoami {
+        /// JIRA's base URL [default: the only stored login]
+        jira_base_url: Option<String>,
+    },
+
+    /// Write a new RSA key pair and say what to enter in JIRA's Application Link
+    #[command(after_help = "\
+Writes private.pem (PKCS#8, mode 0600) and public.pem into --out, and prints the public key
+with the values for JIRA's Application Link screens. Keys below 2048 bits are refused.
+
+Examples:
+  jira-oauth keygen
+  jira-oauth keygen --out ./keys --bits 4096 --consumer-key my-cli")]
+    Keygen(KeygenArgs),
+
+    /// Print shell completions: bash, zsh, fish, powershell or elvish
+    #[command(after_help = "\
+Examples:
+  jira-oauth completions bash > ~/.local/share/bash-completion/completions/jira-oauth
+  jira-oauth completions zsh > \"${fpath[1]}/_jira-oauth\"
+  jira-oauth completions fish > ~/.config/fish/completions/jira-oauth.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the manual page (roff)
+    #[command(
+        hide = true,
+        after_help = "Example:\n  jira-oauth man > jira-oauth.1 && man ./jira-oauth.1"
+    )]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// JIRA's base URL, with its context path (https://host/jira)
+    #[arg(value_name = "JIRA_BASE_URL")]
+    pub jira_base_url: Option<String>,
+
+    /// Catch the verifier with a one-shot server on 127.0.0.1:PORT (0: any free port)
+    #[arg(long, num_args = 0..=1, default_missing_value = "0", value_name = "PORT")]
+    pub listen: Option<String>,
+
+    /// Seconds to wait for the browser (request tokens live 10 minutes)
+    #[arg(long, hide = true, default_value = "600", value_name = "SECS", value_parser = parse_timeout)]
+    pub listen_timeout: Duration,
+
+    /// Start the desktop's browser at the authorize URL
+    #[arg(long)]
+    pub open: bool,
+
+    /// HTTP method of the token calls (GET for JIRA 5.2 and earlier)
+    #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
+    pub token_method: TokenMethod,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Directory for private.pem and public.pem [default: $XDG_CONFIG_HOME/jira-oauth]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Key size in bits (2048 to 8192)
+    #[arg(long, default_value_t = 2048, value_name = "N")]
+    pub bits: usize,
+
+    /// Replace existing files
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

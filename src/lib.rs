@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod credentials;
 pub mod error;
 pub mod follow;
 pub mod keys;

@@ -203,7 +203,7 @@ fn timestamp_refused_shows_the_clock_skew() {
 fn signature_invalid_with_another_key_shows_the_base_strings_agree() {
     let jira = jira();
     let env = Env::new();
-    let other = data("other.pem");
+    let other = support::private_key("other.pem");
     let out = env.run(env.bare().arg("--private-key").arg(&other).args([
         "-v",
         "requestToken",
@@ -232,7 +232,7 @@ fn signature_invalid_without_the_servers_base_string() {
     let out = env.run(
         env.bare()
             .arg("--private-key")
-            .arg(data("other.pem"))
+            .arg(support::private_key("other.pem"))
             .args(["requestToken", &jira.base_url()]),
     );
     out.fails(4);

@@ -10,8 +10,6 @@ use std::collections::HashSet;
 use std::process::Output;
 use support::mock_jira::{Counts, MockJira, Options, Outcome, Recorded, Response, Source};
 
-const KEY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/consumer.pem");
-
 struct Jira {
     jira: MockJira,
     token: String,
@@ -30,9 +28,10 @@ fn start_with(opts: Options) -> Jira {
 /// The binary with nothing from the user's environment.
 fn bin() -> Command {
     let mut cmd = Command::cargo_bin("jira-oauth").unwrap();
-    cmd.env_clear()
-        .env("HOME", "/nonexistent")
-        .env("JIRA_OAUTH_PRIVATE_KEY", KEY);
+    cmd.env_clear().env("HOME", "/nonexistent").env(
+        "JIRA_OAUTH_PRIVATE_KEY",
+        support::private_key("consumer.pem"),
+    );
     cmd
 }
 

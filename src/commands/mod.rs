@@ -2,9 +2,12 @@
 //! transport.
 
 mod access_token;
+mod keygen;
+mod login;
 mod request;
 mod request_token;
 mod sign;
+mod stored;
 
 use crate::cli::{Cli, Command, Global, TokenMethod};
 use crate::client::{Client, Keys};
@@ -40,6 +43,24 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Command::Request(args) => request::run(g, &args),
         Command::Sign(args) => sign::run(g, &args),
+        Command::Login(args) => login::login(g, &args),
+        Command::Logout { jira_base_url } => login::logout(&jira_base_url),
+        Command::Whoami { jira_base_url } => login::whoami(g, jira_base_url.as_deref()),
+        Command::Keygen(args) => keygen::run(g, &args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "jira-oauth", &mut out);
+            crate::print_stdout(&out)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::network(format!("cannot render the manual page: {e}")))?;
+            crate::print_stdout(&out)
+        }
     }
 }
 
@@ -47,7 +68,16 @@ pub fn run(cli: Cli) -> Result<()> {
 /// placement. `secrets` are the token secrets in play, kept out of `-v`.
 fn client(g: &Global, secrets: &[&str], urls: &[&url::Url]) -> Result<Client> {
     // OpenSSL costs ~3 ms more to start and saves ~2 ms a signature.
-    let keys = keys(g, urls.len() > 2)?;
+    client_with_keys(g, keys(g, urls.len() > 2)?, secrets, urls)
+}
+
+/// As `client`, with keys already loaded (one passphrase prompt for many clients).
+fn client_with_keys(
+    g: &Global,
+    keys: Keys,
+    secrets: &[&str],
+    urls: &[&url::Url],
+) -> Result<Client> {
     let mut redact = Vec::new();
     for s in secrets
         .iter()
@@ -117,7 +147,7 @@ fn private_key_path(g: &Global) -> Result<PathBuf> {
         ))
         .with_hint(
             "pass --private-key FILE or set JIRA_OAUTH_PRIVATE_KEY; make a key pair with \
-             openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out private.pem",
+             jira-oauth keygen",
         ));
     }
     Ok(path)

@@ -17,19 +17,33 @@ use url::Url;
 
 pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
     let (token, targets) = split_token(&a.args)?;
-    let token = match token {
-        Some(t) => t,
-        None => std::env::var("JIRA_OAUTH_ACCESS_TOKEN").map_err(|_| {
-            Error::usage(
-                "no access token: give it as the first argument or set JIRA_OAUTH_ACCESS_TOKEN",
-            )
-            .with_hint("get one with requestToken and accessToken")
-        })?,
-    };
-    check_token("access token", &token)?;
     if targets.is_empty() {
         return Err(Error::usage("no URL to request"));
     }
+    let token = token.or_else(|| std::env::var("JIRA_OAUTH_ACCESS_TOKEN").ok());
+    let stored =
+        super::stored::Stored::for_request(token.is_none(), g.base_url.is_none(), targets)?;
+    let base_url = g.base_url.clone().or_else(|| stored.only_base());
+    let mut resolved = Vec::with_capacity(targets.len());
+    for target in targets {
+        resolved.push(resolve(target, base_url.as_deref())?);
+    }
+    let login = match &token {
+        Some(_) => None,
+        None => Some(stored.login_for(&resolved)?),
+    };
+    let (token, token_secret, consumer_key) = match (token, login) {
+        (Some(t), _) => (t, g.token_secret.clone().unwrap_or_default(), None),
+        (None, Some(e)) => (
+            e.token.clone(),
+            g.token_secret
+                .clone()
+                .unwrap_or_else(|| e.token_secret.clone()),
+            Some(e.consumer_key.clone()),
+        ),
+        (None, None) => unreachable!("a login is found or an error returned"),
+    };
+    check_token("access token", &token)?;
     let mut headers = parse_headers(&a.headers)?;
     let body = read_body(a.data.as_deref(), &mut headers)?;
     let method = parse_method(a.method.as_deref(), body.is_some())?;
@@ -40,21 +54,24 @@ pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
     }
     let query = parse_query(&a.query)?;
     let mut calls = Vec::with_capacity(targets.len());
-    for target in targets {
-        let mut url = resolve(target, g.base_url.as_deref())?;
+    for mut url in resolved {
         for (k, v) in &query {
             urls::append_param(&mut url, k, v);
         }
         let mut call = Call::new(method.clone(), url);
         call.token = Some(token.trim().to_string());
-        call.token_secret = g.token_secret.clone().unwrap_or_default();
+        call.token_secret = token_secret.clone();
         call.headers = headers.clone();
         call.body = body.clone();
         calls.push(call);
     }
 
     let targets: Vec<&Url> = calls.iter().map(|c| &c.url).collect();
-    let client = client(g, &[], &targets)?;
+    let mut client = client(g, &[token_secret.as_str()], &targets)?;
+    if let Some(k) = consumer_key {
+        // A stored token belongs to the consumer that obtained it.
+        client.consumer_key = k;
+    }
     let job = Job {
         client: &client,
         policy: Policy {
@@ -348,8 +365,9 @@ fn resolve(target: &str, base: Option<&str>) -> Result<Url> {
         return urls::parse(target);
     }
     let base = base.ok_or_else(|| {
-        Error::usage(format!("'{target}' is a path, and no base URL is set"))
-            .with_hint("pass --base-url https://jira.example.com or set JIRA_BASE_URL")
+        Error::usage(format!("'{target}' is a path, and no base URL is set")).with_hint(
+            "pass --base-url https://jira.example.com, set JIRA_BASE_URL, or run jira-oauth login",
+        )
     })?;
     let base = urls::normalize_base(base)?;
     urls::parse(&format!("{base}{}", target.trim()))

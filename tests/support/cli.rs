@@ -14,7 +14,7 @@ pub fn data(name: &str) -> PathBuf {
 }
 
 pub fn consumer_key_path() -> PathBuf {
-    data("consumer.pem")
+    super::private_key("consumer.pem")
 }
 
 /// The base64 lines of a PEM file: none may ever be printed.

@@ -1,0 +1,387 @@
+//! `login`, `logout`, `whoami`: the dance in one command
+//! ([RFC 5849 §2](https://www.rfc-editor.org/rfc/rfc5849#section-2)), its
+//! access token stored in the credentials file, and asked about later.
+
+use super::{check_token, client, client_with_keys, keys, read_token, token_method};
+use crate::cli::{Global, LoginArgs};
+use crate::client::{Call, Client};
+use crate::credentials::{self, Entry, Store};
+use crate::error::{Error, Result};
+use crate::signature::{decode_form, percent_encode};
+use crate::urls;
+use reqwest::Method;
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
+    let (base, port) = base_and_port(a)?;
+    let base = urls::normalize_base(&base)?;
+    let store = Store::default_location()?;
+    // A broken credentials file stops us before the user approves anything.
+    store.load()?;
+
+    let request_url = urls::endpoint(&base, "/plugins/servlet/oauth/request-token")?;
+    let access_url = urls::endpoint(&base, "/plugins/servlet/oauth/access-token")?;
+    let myself_url = urls::endpoint(&base, "/rest/api/2/myself")?;
+    let keys = keys(g, false)?;
+    let listener = match port {
+        Some(p) => Some(Listener::bind(p)?),
+        None => None,
+    };
+    let client = client_with_keys(g, keys.clone(), &[], &[&request_url])?;
+    let mut call = Call::new(token_method(a.token_method), request_url);
+    // A real callback makes it a 1.0a token, whose verifier JIRA checks (§2.1).
+    call.callback = Some(
+        listener
+            .as_ref()
+            .map_or_else(|| "oob".to_string(), |l| l.callback_url()),
+    );
+    call.token_call = true;
+    let request = read_token(&client, &call)?;
+
+    let authorize = format!(
+        "{base}/plugins/servlet/oauth/authorize?oauth_token={}",
+        percent_encode(&request.token)
+    );
+    eprintln!(
+        "Open this URL in a browser, log in to JIRA if asked, and click Allow:\n  {authorize}"
+    );
+    if a.open {
+        open_browser(&authorize);
+    }
+    let verifier = match listener {
+        Some(l) => {
+            eprintln!(
+                "Waiting for JIRA to send the browser back to {} ...",
+                l.callback_url()
+            );
+            l.wait(&request.token, a.listen_timeout)?
+        }
+        None => prompt_verifier()?,
+    };
+    if verifier == "denied" {
+        return Err(Error::oauth(
+            "access was denied in the browser: JIRA sent oauth_verifier=denied",
+        )
+        .with_hint("run jira-oauth login again and click Allow"));
+    }
+    check_token("verifier", &verifier)?;
+
+    let client = client_with_keys(
+        g,
+        keys.clone(),
+        &[request.token_secret.as_str()],
+        &[&access_url],
+    )?;
+    let mut call = Call::new(token_method(a.token_method), access_url);
+    call.token = Some(request.token.clone());
+    call.token_secret = request.token_secret.clone();
+    call.verifier = Some(verifier);
+    call.token_call = true;
+    let access = read_token(&client, &call)?;
+
+    let entry = Entry {
+        consumer_key: g.consumer_key.clone(),
+        token: access.token,
+        token_secret: access.token_secret,
+        obtained_at: credentials::now_rfc3339(),
+    };
+    store.update(|l| l.logins.insert(base.clone(), entry.clone()))?;
+    let client = client_with_keys(g, keys, &[entry.token_secret.as_str()], &[&myself_url])?;
+    let me = myself(&client, myself_url, &entry, g)?;
+    crate::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
+}
+
+pub fn logout(base: &str) -> Result<()> {
+    let base = urls::normalize_base(base)?;
+    let store = Store::default_location()?;
+    let had = if store.path.exists() {
+        store.update(|l| l.logins.remove(&base).is_some())?
+    } else {
+        false
+    };
+    let text = if had {
+        format!("Logged out of {base}: its access token is forgotten\n")
+    } else {
+        format!("No login stored for {base}: nothing to forget\n")
+    };
+    crate::print_stdout(text.as_bytes())
+}
+
+pub fn whoami(g: &Global, base: Option<&str>) -> Result<()> {
+    let store = Store::default_location()?;
+    let logins = store.load()?;
+    let (base, entry) = match base {
+        Some(b) => {
+            let b = urls::normalize_base(b)?;
+            let url = urls::parse(&b)?;
+            logins.lookup(&url).ok_or_else(|| {
+                Error::usage(format!("no login stored for {b}"))
+                    .with_hint(format!("run jira-oauth login {b}"))
+            })?
+        }
+        None => match logins.logins.len() {
+            0 => {
+                return Err(
+                    Error::usage("no login stored").with_hint("run jira-oauth login JIRA_BASE_URL")
+                )
+            }
+            1 => logins.only().expect("one login"),
+            _ => {
+                return Err(
+                    Error::usage(format!("several logins are stored: {}", logins.bases()))
+                        .with_hint("name one: jira-oauth whoami JIRA_BASE_URL"),
+                )
+            }
+        },
+    };
+    let url = urls::endpoint(base, "/rest/api/2/myself")?;
+    let mut client = client(g, &[entry.token_secret.as_str()], &[&url])?;
+    // The token belongs to the consumer that obtained it.
+    client.consumer_key = entry.consumer_key.clone();
+    let me = myself(&client, url, entry, g)?;
+    crate::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
+}
+
+/// `GET /rest/api/2/myself` with a stored login: `displayName (name)`.
+fn myself(client: &Client, url: url::Url, entry: &Entry, g: &Global) -> Result<String> {
+    let mut call = Call::new(Method::GET, url.clone());
+    call.token = Some(entry.token.clone());
+    call.token_secret = g
+        .token_secret
+        .clone()
+        .unwrap_or_else(|| entry.token_secret.clone());
+    let mut resp = client.send(&call)?;
+    let mut body = Vec::new();
+    resp.read_to_end(&mut body)
+        .map_err(|e| Error::network(format!("the answer from {url} broke off: {e}")))?;
+    let v: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
+        Error::http(format!(
+            "{url} did not answer with JSON: {}",
+            crate::problem::snippet(&body)
+        ))
+    })?;
+    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string();
+    // Cloud has no `name`; its `accountId` plays that part.
+    let name = v
+        .get("name")
+        .or_else(|| v.get("accountId"))
+        .and_then(|x| x.as_str())
+        .unwrap_or("?");
+    Ok(format!("{} ({name})", field("displayName")))
+}
+
+/// `login URL --listen` and `login --listen URL` both work: an optional
+/// value that is not a port is the base URL.
+fn base_and_port(a: &LoginArgs) -> Result<(String, Option<u16>)> {
+    let missing = || {
+        Error::usage("login needs JIRA's base URL")
+            .with_hint("jira-oauth login https://jira.example.com [--listen [PORT]]")
+    };
+    match (&a.jira_base_url, &a.listen) {
+        (base, None) => Ok((base.clone().ok_or_else(missing)?, None)),
+        (base, Some(v)) => match v.parse::<u16>() {
+            Ok(p) => Ok((base.clone().ok_or_else(missing)?, Some(p))),
+            Err(_) if base.is_none() => Ok((v.clone(), Some(0))),
+            Err(_) => Err(Error::usage(format!(
+                "--listen '{v}': not a port number (0 to 65535)"
+            ))),
+        },
+    }
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let started = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = started {
+        crate::warn(&format!(
+            "could not start a browser ({opener}: {}); open the URL above by hand",
+            crate::io_reason(&e)
+        ));
+    }
+}
+
+/// One line from stdin (a terminal or a pipe). A pasted callback URL
+/// works too: its `oauth_verifier` is taken.
+fn prompt_verifier() -> Result<String> {
+    eprint!("Then enter the verification code JIRA shows: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::usage(format!("cannot read the verification code: {e}")))?;
+    if !std::io::stdin().is_terminal() {
+        // Nothing echoed the line's end: keep what follows on a line of its own.
+        eprintln!();
+    }
+    let line = line.trim();
+    if line.is_empty() {
+        return Err(Error::usage("no verification code was entered")
+            .with_hint("or use --listen to have the browser deliver it"));
+    }
+    if let Some((_, query)) = line.split_once('?') {
+        if let Some((_, v)) = decode_form(query.as_bytes())
+            .into_iter()
+            .find(|(k, _)| k == "oauth_verifier")
+        {
+            return Ok(v);
+        }
+    }
+    Ok(line.to_string())
+}
+
+/// The one-shot callback server on 127.0.0.1.
+struct Listener {
+    listener: TcpListener,
+    port: u16,
+}
+
+const CALLBACK_PATH: &str = "/jira-oauth/callback";
+
+impl Listener {
+    fn bind(port: u16) -> Result<Listener> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+            Error::usage(format!(
+                "cannot listen on 127.0.0.1:{port}: {}",
+                crate::io_reason(&e)
+            ))
+            .with_hint("pick another port, or --listen alone for any free one")
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::usage(format!("cannot listen on 127.0.0.1: {e}")))?
+            .port();
+        Ok(Listener { listener, port })
+    }
+
+    fn callback_url(&self) -> String {
+        format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.port)
+    }
+
+    /// Answers requests until the callback for `token` brings a verifier,
+    /// or `timeout` passes (exit 4: the request token is spent by then).
+    fn wait(self, token: &str, timeout: Duration) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        let (tx, rx) = mpsc::channel();
+        let token = token.to_string();
+        let listener = self.listener;
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if let Some(v) = serve(stream, &token) {
+                    let _ = tx.send(v);
+                    return;
+                }
+            }
+        });
+        let left = deadline.saturating_duration_since(Instant::now());
+        rx.recv_timeout(left).map_err(|_| {
+            Error::oauth(format!(
+                "no approval reached http://127.0.0.1:{}{CALLBACK_PATH} within {} seconds",
+                self.port,
+                timeout.as_secs_f64()
+            ))
+            .with_hint("request tokens expire after 10 minutes: run jira-oauth login again")
+        })
+    }
+}
+
+/// One browser request: the callback with a verifier ends the wait; any
+/// other request (a favicon, a stale tab) is answered and ignored.
+fn serve(mut stream: TcpStream, token: &str) -> Option<String> {
+    // A client that connects and says nothing must not hold the listener.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let target = read_request_target(&mut stream)?;
+    let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
+    if path != CALLBACK_PATH {
+        respond(&mut stream, "404 Not Found", "Not found.");
+        return None;
+    }
+    let params = decode_form(query.as_bytes());
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    if get("oauth_token").is_some_and(|t| t != token) {
+        respond(
+            &mut stream,
+            "400 Bad Request",
+            "This approval is for another request token; jira-oauth is still waiting.",
+        );
+        return None;
+    }
+    match get("oauth_verifier") {
+        Some(v) if v == "denied" => {
+            respond(
+                &mut stream,
+                "200 OK",
+                "Access was denied. You can close this window.",
+            );
+            Some(v)
+        }
+        Some(v) if !v.is_empty() => {
+            respond(
+                &mut stream,
+                "200 OK",
+                "jira-oauth is approved. You can close this window and return to the terminal.",
+            );
+            Some(v)
+        }
+        _ => {
+            respond(
+                &mut stream,
+                "400 Bad Request",
+                "No oauth_verifier in this request; jira-oauth is still waiting.",
+            );
+            None
+        }
+    }
+}
+
+/// The request line's target of a GET; the headers are read and dropped.
+fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&buf);
+    let mut parts = head.lines().next()?.split(' ');
+    let (method, target) = (parts.next()?, parts.next()?);
+    if method != "GET" && method != "HEAD" {
+        respond(stream, "405 Method Not Allowed", "GET only.");
+        return None;
+    }
+    Some(target.to_string())
+}
+
+fn respond(stream: &mut TcpStream, status: &str, text: &str) {
+    let body = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>jira-oauth</title></head>\
+         <body><p>{text}</p></body></html>\n"
+    );
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+}

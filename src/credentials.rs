@@ -1,0 +1,369 @@
+//! The logins that `login` stores: `$XDG_CONFIG_HOME/jira-oauth/credentials.json`,
+//! one entry per base URL. Written under an advisory lock (read, modify,
+//! write), to a temporary file beside it that is fsynced and renamed, so
+//! that neither a crash nor two `login`s at once lose an entry.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use url::Url;
+
+const FILE_NAME: &str = "credentials.json";
+
+/// One stored login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub consumer_key: String,
+    pub token: String,
+    pub token_secret: String,
+    /// RFC 3339, UTC.
+    pub obtained_at: String,
+}
+
+/// The file's content: entries keyed by normalized base URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Logins {
+    #[serde(default)]
+    pub version: u32,
+    pub logins: BTreeMap<String, Entry>,
+}
+
+impl Logins {
+    /// The entry whose base URL is the longest prefix of `url` (a prefix
+    /// that ends where a path segment does), so context paths work.
+    pub fn lookup(&self, url: &Url) -> Option<(&str, &Entry)> {
+        let u = url.as_str();
+        self.logins
+            .iter()
+            .filter(|(base, _)| {
+                u.strip_prefix(base.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+            })
+            .max_by_key(|(base, _)| base.len())
+            .map(|(b, e)| (b.as_str(), e))
+    }
+
+    /// The only stored base URL, if there is exactly one.
+    pub fn only(&self) -> Option<(&str, &Entry)> {
+        let mut it = self.logins.iter();
+        match (it.next(), it.next()) {
+            (Some((b, e)), None) => Some((b.as_str(), e)),
+            _ => None,
+        }
+    }
+
+    /// The stored base URLs, for messages.
+    pub fn bases(&self) -> String {
+        self.logins.keys().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The credentials file and its lock.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub path: PathBuf,
+}
+
+impl Store {
+    /// `$XDG_CONFIG_HOME/jira-oauth/credentials.json`.
+    pub fn default_location() -> Result<Store> {
+        let dir = crate::config_dir().ok_or_else(|| {
+            Error::usage("no home directory to keep credentials in")
+                .with_hint("set HOME or XDG_CONFIG_HOME")
+        })?;
+        Ok(Store {
+            path: dir.join(FILE_NAME),
+        })
+    }
+
+    /// The stored logins; none when the file does not exist. A file that
+    /// cannot be read or parsed is an error naming it, never an empty store.
+    pub fn load(&self) -> Result<Logins> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Logins::default()),
+            Err(e) => {
+                return Err(Error::usage(format!(
+                    "cannot read the credentials file {}: {}",
+                    self.path.display(),
+                    crate::io_reason(&e)
+                )))
+            }
+        };
+        serde_json::from_slice(&bytes).map_err(|e| {
+            // serde's message names a line and column, never the content.
+            Error::usage(format!(
+                "the credentials file {} is not valid: {e}",
+                self.path.display()
+            ))
+            .with_hint("fix it, or move it away and run jira-oauth login again")
+        })
+    }
+
+    /// Reads, changes and writes the logins under the lock, so that
+    /// concurrent changes are applied one after the other.
+    pub fn update<T>(&self, change: impl FnOnce(&mut Logins) -> T) -> Result<T> {
+        let dir = self.dir();
+        create_private_dir(dir)?;
+        let _lock = Lock::exclusive(&self.lock_path())?;
+        remove_stale_temps(&self.path);
+        let mut logins = self.load()?;
+        let out = change(&mut logins);
+        logins.version = 1;
+        let mut json = serde_json::to_vec_pretty(&logins).expect("logins serialize");
+        json.push(b'\n');
+        write_atomically(&self.path, &json, 0o600, Some("credentials"))?;
+        Ok(out)
+    }
+
+    fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        self.path.with_file_name(name)
+    }
+}
+
+/// Creates the directory (and its parents) with mode 0700 if missing.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| {
+            Error::usage(format!(
+                "cannot create the directory {}: {}",
+                dir.display(),
+                crate::io_reason(&e)
+            ))
+        })
+}
+
+/// An advisory `flock(2)` on a lock file beside the data; released on drop
+/// (and by the kernel if the process dies).
+struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    fn exclusive(path: &Path) -> Result<Lock> {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::io::AsRawFd;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| {
+                Error::usage(format!(
+                    "cannot open the lock file {}: {}",
+                    path.display(),
+                    crate::io_reason(&e)
+                ))
+            })?;
+        loop {
+            // SAFETY: flock on a descriptor this function owns.
+            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+            if rc == 0 {
+                return Ok(Lock { _file: file });
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(Error::usage(format!(
+                    "cannot lock {}: {}",
+                    path.display(),
+                    crate::io_reason(&e)
+                )));
+            }
+        }
+    }
+}
+
+fn temp_prefix(path: &Path) -> String {
+    format!(
+        ".{}.tmp.",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    )
+}
+
+/// Temporary files that a crashed writer left; only called under the lock,
+/// when no other writer can be using one.
+fn remove_stale_temps(path: &Path) {
+    let Some(dir) = path.parent() else { return };
+    let prefix = temp_prefix(path);
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Replaces `path` with `bytes` so that a crash leaves the old file or the
+/// new one, never a mix: a temporary file beside it, created with `mode`
+/// (whatever the umask), written, fsynced, renamed over, and the directory
+/// fsynced. `failpoint` names this write for the crash tests (debug builds).
+pub fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    failpoint: Option<&str>,
+) -> Result<()> {
+    let tmp = write_temp(path, bytes, mode)?;
+    crash_point(failpoint);
+    commit_temp(&tmp, path)
+}
+
+/// The first half of `write_atomically`: the temporary file, written and
+/// fsynced, ready for `commit_temp`.
+pub fn write_temp(path: &Path, bytes: &[u8], mode: u32) -> Result<PathBuf> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        "{}{}.{}",
+        temp_prefix(path),
+        std::process::id(),
+        crate::client::new_nonce()
+    ));
+    let fail = |e: std::io::Error| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::usage(format!(
+            "cannot write {}: {}",
+            path.display(),
+            crate::io_reason(&e)
+        ))
+    };
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(&tmp)
+        .map_err(fail)?;
+    // The umask may have taken bits away; never added any, but be exact.
+    f.set_permissions(std::fs::Permissions::from_mode(mode))
+        .map_err(fail)?;
+    f.write_all(bytes).map_err(fail)?;
+    f.sync_all().map_err(fail)?;
+    Ok(tmp)
+}
+
+/// Renames the temporary file over `path` and fsyncs the directory, so the
+/// rename itself survives a crash.
+pub fn commit_temp(tmp: &Path, path: &Path) -> Result<()> {
+    std::fs::rename(tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
+        Error::usage(format!(
+            "cannot replace {}: {}",
+            path.display(),
+            crate::io_reason(&e)
+        ))
+    })?;
+    if let Ok(d) = File::open(path.parent().unwrap_or(Path::new("."))) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Debug builds only: `JIRA_OAUTH_CRASH_BEFORE_RENAME=<name>` ends the
+/// process between the write and the rename, as a crash would.
+fn crash_point(name: Option<&str>) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    if let (Some(name), Ok(want)) = (name, std::env::var("JIRA_OAUTH_CRASH_BEFORE_RENAME")) {
+        if want == name {
+            std::process::exit(86);
+        }
+    }
+}
+
+/// Now as RFC 3339 in UTC, e.g. `2024-05-01T12:00:00Z`.
+pub fn now_rfc3339() -> String {
+    rfc3339(crate::client::unix_time(std::time::SystemTime::now()))
+}
+
+/// Unix seconds as RFC 3339 in UTC (civil-from-days, proleptic Gregorian).
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: &str) -> Entry {
+        Entry {
+            consumer_key: key.into(),
+            token: "t".into(),
+            token_secret: "s".into(),
+            obtained_at: rfc3339(0),
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn longest_prefix_on_segment_boundaries() {
+        let mut l = Logins::default();
+        l.logins.insert("https://h".into(), entry("root"));
+        l.logins.insert("https://h/jira".into(), entry("ctx"));
+        let find = |u: &str| {
+            l.lookup(&Url::parse(u).unwrap())
+                .map(|(_, e)| e.consumer_key.clone())
+        };
+        assert_eq!(find("https://h/jira/rest/api/2/myself").unwrap(), "ctx");
+        assert_eq!(find("https://h/jira").unwrap(), "ctx");
+        assert_eq!(find("https://h/jiraX/rest").unwrap(), "root");
+        assert_eq!(find("https://h/rest?x").unwrap(), "root");
+        assert_eq!(find("https://h:8443/rest"), None);
+        assert_eq!(find("https://other/jira"), None);
+    }
+
+    #[test]
+    fn update_round_trips_and_refuses_garbage() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store {
+            path: dir.path().join("sub/credentials.json"),
+        };
+        assert_eq!(store.load().unwrap(), Logins::default());
+        store
+            .update(|l| l.logins.insert("https://h".into(), entry("k")))
+            .unwrap();
+        assert_eq!(store.load().unwrap().logins["https://h"].consumer_key, "k");
+        std::fs::write(&store.path, b"{\"logins\": 3").unwrap();
+        let e = store.load().unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.message.contains("credentials.json"), "{e}");
+        assert!(store.update(|_| ()).is_err());
+    }
+}
