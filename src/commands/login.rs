@@ -2,12 +2,12 @@
 //! ([RFC 5849 §2](https://www.rfc-editor.org/rfc/rfc5849#section-2)), its
 //! access token stored in the credentials file, and asked about later.
 
-use super::{check_token, client, client_with_keys, keys, read_token, token_method};
+use super::{authorize_url, check_token, client, client_with_keys, keys, read_token, token_method};
 use crate::cli::{Global, LoginArgs};
 use crate::client::{Call, Client};
 use crate::credentials::{self, Entry, Store};
 use crate::error::{Error, Result};
-use crate::signature::{decode_form, percent_encode};
+use crate::signature::decode_form;
 use crate::urls;
 use reqwest::Method;
 use std::io::{BufRead, IsTerminal, Read, Write};
@@ -41,10 +41,7 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     call.token_call = true;
     let request = read_token(&client, &call)?;
 
-    let authorize = format!(
-        "{base}/plugins/servlet/oauth/authorize?oauth_token={}",
-        percent_encode(&request.token)
-    );
+    let authorize = authorize_url(&base, &request.token);
     eprintln!(
         "Open this URL in a browser, log in to JIRA if asked, and click Allow:\n  {authorize}"
     );

@@ -153,6 +153,14 @@ fn private_key_path(g: &Global) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Where the user approves a request token ([RFC 5849 §2.2](https://www.rfc-editor.org/rfc/rfc5849#section-2.2)).
+fn authorize_url(base: &str, token: &str) -> String {
+    format!(
+        "{base}/plugins/servlet/oauth/authorize?oauth_token={}",
+        percent_encode(token)
+    )
+}
+
 /// A token given on the command line: not blank, one line.
 fn check_token(what: &str, token: &str) -> Result<()> {
     if token.trim().is_empty() {

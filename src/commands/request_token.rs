@@ -1,12 +1,11 @@
 //! `requestToken JIRA_BASE_URL`: a signed call to the request-token
 //! endpoint ([RFC 5849 §2.1](https://www.rfc-editor.org/rfc/rfc5849#section-2.1)).
 
-use super::{client, read_token, token_method};
+use super::{authorize_url, client, read_token, token_method};
 use crate::cli::{Global, TokenMethod};
 use crate::client::Call;
 use crate::error::Result;
 use crate::output::render;
-use crate::signature::percent_encode;
 use crate::urls;
 
 pub fn run(g: &Global, base: &str, callback: &str, method: TokenMethod) -> Result<()> {
@@ -17,10 +16,7 @@ pub fn run(g: &Global, base: &str, callback: &str, method: TokenMethod) -> Resul
     call.callback = Some(callback.to_string());
     call.token_call = true;
     let token = read_token(&client, &call)?;
-    let authorize = format!(
-        "{base}/plugins/servlet/oauth/authorize?oauth_token={}",
-        percent_encode(&token.token)
-    );
+    let authorize = authorize_url(&base, &token.token);
     let text = format!(
         "Token is {}\nToken secret is {}\nRetrieved request token. go to {authorize}\n",
         token.token, token.token_secret
