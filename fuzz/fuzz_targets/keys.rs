@@ -28,14 +28,22 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// Runs of 16 or more base64 characters, outside `-----` armor lines (whose
-/// label a message may name).
+/// Runs of 16 or more base64 characters, but none that a `-----` armor
+/// line holds (a message may name the block's label).
 fn base64_runs(data: &[u8]) -> Vec<&str> {
     let b64 = |b: &u8| b.is_ascii_alphanumeric() || b"+/=".contains(b);
-    data.split(|&b| b == b'\n' || b == b'\r')
-        .filter(|line| !line.windows(5).any(|w| w == b"-----"))
+    let armor = |line: &&[u8]| line.windows(5).any(|w| w == b"-----");
+    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n' || b == b'\r').collect();
+    let armor_lines: Vec<&[u8]> = lines.iter().copied().filter(armor).collect();
+    lines
+        .iter()
         .flat_map(|line| line.split(|b| !b64(b)))
         .filter(|run| run.len() >= 16)
+        .filter(|run| {
+            !armor_lines
+                .iter()
+                .any(|l| l.windows(run.len()).any(|w| w == *run))
+        })
         .map(|run| std::str::from_utf8(run).expect("ASCII"))
         .collect()
 }
