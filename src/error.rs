@@ -30,7 +30,7 @@ impl Error {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
         Error {
             kind,
-            message: message.into(),
+            message: one_line(message.into()),
             hint: None,
         }
     }
@@ -52,7 +52,7 @@ impl Error {
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(one_line(hint.into()));
         self
     }
 
@@ -60,6 +60,23 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         self.kind as i32
     }
+}
+
+/// A URL, a server's answer or a key file can bring line breaks and
+/// terminal escapes into a message; escaped, the message stays one line.
+fn one_line(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 impl fmt::Display for Error {
