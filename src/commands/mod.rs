@@ -2,6 +2,8 @@
 //! transport.
 
 mod access_token;
+mod doctor;
+mod pubkey;
 mod request;
 mod request_token;
 mod sign;
@@ -39,6 +41,11 @@ pub fn run(cli: Cli) -> Result<()> {
         ),
         Command::Request(args) => request::run(g, &args),
         Command::Sign(args) => sign::run(g, &args),
+        Command::Pubkey => pubkey::run(g),
+        Command::Doctor {
+            jira_base_url,
+            token,
+        } => doctor::run(g, jira_base_url.as_deref(), token.as_deref()),
     }
 }
 
@@ -46,6 +53,16 @@ pub fn run(cli: Cli) -> Result<()> {
 /// placement. `secrets` are the token secrets in play, kept out of `-v`.
 fn client(g: &Global, secrets: &[&str], urls: &[&url::Url]) -> Result<Client> {
     let keys = keys(g)?;
+    Client::new(
+        g.consumer_key.clone(),
+        keys,
+        transport_options(g, secrets, urls),
+        g.auth_in,
+    )
+}
+
+/// How to reach the server, with every secret in play kept out of `-v`.
+fn transport_options(g: &Global, secrets: &[&str], urls: &[&url::Url]) -> transport::Options {
     let mut redact = Vec::new();
     for s in secrets
         .iter()
@@ -61,15 +78,14 @@ fn client(g: &Global, secrets: &[&str], urls: &[&url::Url]) -> Result<Client> {
         redact.push(once);
         redact.push(s.to_string());
     }
-    let opts = transport::Options {
+    transport::Options {
         cacert: g.cacert.clone(),
         insecure: g.insecure,
         timeout: g.timeout,
         verbose: g.verbose,
         redact,
         system_roots: urls.iter().any(|u| u.scheme() == "https"),
-    };
-    Client::new(g.consumer_key.clone(), keys, opts, g.auth_in)
+    }
 }
 
 /// The RSA key, or the consumer secret for the shared-secret methods.
