@@ -599,3 +599,16 @@ fn diff_hint_url(
     assert!(!out.hint().contains("oauth_nonce"), "{}", out.stderr);
     out.hint().to_string()
 }
+
+#[test]
+fn doctor_finds_a_bad_base_url() {
+    let env = Env::new();
+    let out = env.jira_oauth(&["doctor", "jira.example.com/jira"]);
+    out.fails(2);
+    let l = line(&out, "base URL");
+    assert!(
+        l.starts_with("✗ ") && l.contains("https://jira.example.com/jira"),
+        "{l}"
+    );
+    assert_eq!(mark(line(&out, "private key")), '✓');
+}

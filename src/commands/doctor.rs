@@ -62,7 +62,7 @@ pub fn run(g: &Global, base: Option<&str>, token: Option<&str>) -> Result<()> {
     let keys = check_key(g, &mut r);
     if let Some(base) = base {
         if let Err(e) = check_server(g, base, token, keys, &mut r) {
-            r.fail_with("setup", &e);
+            r.fail_with("base URL", &e);
         }
     }
     crate::print_stdout(r.out.as_bytes())?;
