@@ -36,6 +36,13 @@ Like for like with oauthlib 4.0.1 (see also tests/vectors/generate.py):
 - Paths hold unreserved characters, sub-delims and %XX escapes, and no
   dot segments: oauthlib keeps a path as given, while a URL parser (ours,
   and the server's) resolves '.' and '..'.
+- Host names start with a letter: a URL parser (WHATWG's, which ours
+  follows, as does the connection) reads a numeric last label as IPv4
+  shorthand, so http://0 and http://0x are http://0.0.0.0, where oauthlib
+  keeps "0"; ours signs the host that is connected to and sent in Host.
+- oauthlib's Client leaves out an oauth_token, oauth_callback or
+  oauth_verifier whose value is empty; the binary sends what it is given,
+  so the Client.sign cross-check skips those cases.
 - A JSON body is not signed (section 3.4.1.3.1); oauthlib's Client would
   add oauth_body_hash to it, so the end-to-end Client.sign cross-check only
   runs for requests without a JSON body.
