@@ -271,6 +271,32 @@ Examples:
         after_help = "Example:\n  jira-oauth man > jira-oauth.1 && man ./jira-oauth.1"
     )]
     Man,
+
+    /// Print the public key (PEM) of --private-key and its SHA-256 fingerprint
+    #[command(after_help = "\
+Paste the PEM into the Public Key field of JIRA's Application Link (incoming authentication).")]
+    Pubkey,
+
+    /// Check the setup, one line per check with what to fix
+    #[command(after_help = "\
+Without a base URL only the key is checked. With one: the server answers at the OAuth
+endpoints, the local clock against the server's Date, the consumer key is known (a signed
+request-token call), and the access token works (GET /rest/api/2/myself) when one is given
+with --token or JIRA_OAUTH_ACCESS_TOKEN.
+
+Exit 0 when every check passes; else the exit code of the first failing check:
+2 the key, 3 no answer (DNS, refused, TLS), 4 OAuth (clock, consumer, key mismatch, token),
+1 another HTTP error.
+
+Example:
+  jira-oauth doctor https://jira.example.com/jira --token ACCESS_TOKEN")]
+    Doctor {
+        /// JIRA's base URL, with its context path (https://host/jira)
+        jira_base_url: Option<String>,
+        /// Access token to try [default: $JIRA_OAUTH_ACCESS_TOKEN]
+        #[arg(long, value_name = "TOKEN")]
+        token: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -2,8 +2,10 @@
 //! transport.
 
 mod access_token;
+mod doctor;
 mod keygen;
 mod login;
+mod pubkey;
 mod request;
 mod request_token;
 mod sign;
@@ -61,6 +63,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 .map_err(|e| Error::network(format!("cannot render the manual page: {e}")))?;
             crate::print_stdout(&out)
         }
+        Command::Pubkey => pubkey::run(g),
+        Command::Doctor {
+            jira_base_url,
+            token,
+        } => doctor::run(g, jira_base_url.as_deref(), token.as_deref()),
     }
 }
 
@@ -78,6 +85,16 @@ fn client_with_keys(
     secrets: &[&str],
     urls: &[&url::Url],
 ) -> Result<Client> {
+    Client::new(
+        g.consumer_key.clone(),
+        keys,
+        transport_options(g, secrets, urls),
+        g.auth_in,
+    )
+}
+
+/// How to reach the server, with every secret in play kept out of `-v`.
+fn transport_options(g: &Global, secrets: &[&str], urls: &[&url::Url]) -> transport::Options {
     let mut redact = Vec::new();
     for s in secrets
         .iter()
@@ -93,15 +110,14 @@ fn client_with_keys(
         redact.push(once);
         redact.push(s.to_string());
     }
-    let opts = transport::Options {
+    transport::Options {
         cacert: g.cacert.clone(),
         insecure: g.insecure,
         timeout: g.timeout,
         verbose: g.verbose,
         redact,
         system_roots: urls.iter().any(|u| u.scheme() == "https"),
-    };
-    Client::new(g.consumer_key.clone(), keys, opts, g.auth_in)
+    }
 }
 
 /// The RSA key, or the consumer secret for the shared-secret methods;
