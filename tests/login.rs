@@ -399,6 +399,14 @@ fn login_at_the_prompt_then_request_whoami_logout() {
     assert_eq!(out.stdout, format!("Logged in to {base} {LOGGED_IN}"));
     let out = env.jira_oauth(&["whoami", &format!("{base}/")]);
     out.ok();
+    // doctor tries the stored login's token.
+    let out = env.jira_oauth(&["doctor", &base]);
+    out.ok();
+    assert!(
+        out.stdout.contains("✓ access token: works"),
+        "{}",
+        out.stdout
+    );
 
     let out = env.jira_oauth(&["logout", &base]);
     out.ok();

@@ -145,7 +145,7 @@ fn check_server(
 ) -> Result<()> {
     let base = urls::normalize_base(base)?;
     let url = urls::endpoint(&base, "/plugins/servlet/oauth/request-token")?;
-    let token = token_to_try(token);
+    let token = token_to_try(g, token, &url);
     let secrets: Vec<&str> = g.token_secret.as_deref().into_iter().collect();
     let opts = transport_options(g, &secrets, &[&url]);
 
@@ -210,17 +210,25 @@ fn check_server(
         Some(t) => check_token(g, &client, &base, &t, r)?,
         None => r.skip(
             "access token",
-            "none given (pass --token or set JIRA_OAUTH_ACCESS_TOKEN)",
+            "none given (pass --token, set JIRA_OAUTH_ACCESS_TOKEN, or log in)",
         ),
     }
     Ok(())
 }
 
-/// The access token to try: `--token`, else `JIRA_OAUTH_ACCESS_TOKEN`. A
-/// stored login's token, once there is a store, belongs here too.
-fn token_to_try(flag: Option<&str>) -> Option<String> {
+/// The access token to try: `--token`, else `JIRA_OAUTH_ACCESS_TOKEN`, else
+/// the stored login for this server made with the same consumer key.
+fn token_to_try(g: &Global, flag: Option<&str>, url: &url::Url) -> Option<String> {
+    let stored = || {
+        let logins = crate::credentials::Store::default_location()
+            .and_then(|s| s.load())
+            .ok()?;
+        let (_, entry) = logins.lookup(url)?;
+        (entry.consumer_key == g.consumer_key).then(|| entry.token.clone())
+    };
     flag.map(str::to_string)
         .or_else(|| std::env::var("JIRA_OAUTH_ACCESS_TOKEN").ok())
+        .or_else(stored)
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
 }
