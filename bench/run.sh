@@ -136,7 +136,7 @@ echo "RESULT $N URLs: $(ratio "$best" "$FLOOR") x floor (target >= 0.8)"
 
 echo
 echo "== 3. the same $N URLs through requests-oauthlib (RSA-SHA1)"
-hyperfine -N -w 1 -r 3 --export-json "$WORK/python.json" \
+hyperfine -N -w 0 -r 2 --export-json "$WORK/python.json" \
     -n requests-oauthlib "$WORK/venv/bin/python bench/oauth1_loop.py $KEY $TOKEN $WORK/urls" \
     -n jira-oauth "$BIN request $TOKEN $URLS" >/dev/null
 P=$(median "$WORK/python.json" 0)
