@@ -167,6 +167,11 @@ impl Client {
 
     /// Sends a request signed by [`Client::prepare`].
     pub fn dispatch(&self, prepared: Prepared) -> Result<(Response, Context)> {
+        // Traced here, not when signed: signing may run ahead of sending.
+        if let Some(base) = &prepared.context.base_string {
+            self.transport
+                .trace(&format!("* signature base string: {base}"));
+        }
         let resp = self.transport.send(prepared.request)?;
         Ok((resp, prepared.context))
     }
@@ -192,8 +197,6 @@ impl Client {
             &protocol,
             &self.keys.signer(&call.token_secret),
         );
-        self.transport
-            .trace(&format!("* signature base string: {}", signed.base_string));
 
         let mut req = transport::Request {
             method: call.method.clone(),
