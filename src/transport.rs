@@ -7,7 +7,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Method;
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// How to reach the server.
@@ -111,6 +111,11 @@ impl Transport {
             self.trace_response(&resp);
         }
         Ok(resp)
+    }
+
+    /// The per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.opts.timeout
     }
 
     /// Prints a line of the `-v` trace, with secrets blanked out.
@@ -239,6 +244,53 @@ fn classify(e: &reqwest::Error, url: &Url, timeout: Duration) -> Error {
     }
     Error::network(format!(
         "no valid answer from {host}: {}",
+        last_cause(&detail)
+    ))
+}
+
+/// A response body that must end within the timeout of when reading
+/// began: reqwest's timeout bounds each read, not a body that never ends.
+pub struct Bounded<R> {
+    inner: R,
+    deadline: Instant,
+}
+
+impl<R: std::io::Read> Bounded<R> {
+    pub fn new(inner: R, timeout: Duration) -> Bounded<R> {
+        Bounded {
+            inner,
+            deadline: Instant::now() + timeout,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if Instant::now() > self.deadline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "operation timed out",
+            ));
+        }
+        self.inner.read(buf)
+    }
+}
+
+/// A body that failed while being read: exit 3, naming the URL, and
+/// saying so when it was the timeout.
+pub fn body_error(e: &std::io::Error, url: &Url, timeout: Duration) -> Error {
+    let detail = chain(e);
+    if e.kind() == std::io::ErrorKind::TimedOut || detail.contains("timed out") {
+        return Error::network(format!(
+            "the answer from {url} broke off: its body did not end within {} s",
+            timeout.as_secs_f64()
+        ))
+        .with_hint(
+            "the server stopped sending or sends without end; raise --timeout if it is only slow",
+        );
+    }
+    Error::network(format!(
+        "the answer from {url} broke off: {}",
         last_cause(&detail)
     ))
 }
