@@ -474,3 +474,61 @@ fn check(r: &Row, key: &str, server: &TcpListener) {
         other => panic!("{what}: bad input reached the server: {other:?}"),
     }
 }
+
+/// A key others can read works, with a warning naming `chmod 600`, as ssh
+/// warns; an owner-only key gets none.
+#[test]
+fn key_mode_warning_through_the_binary() {
+    let env = Env::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.pem");
+    std::fs::copy(consumer_key_path(), &path).unwrap();
+    let sign = |mode: u32| {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut cmd = detached(env.home_path());
+        cmd.arg("--private-key").arg(&path).args([
+            "sign",
+            "GET",
+            "http://127.0.0.1:1/rest/api/2/myself",
+            "--timestamp",
+            "1",
+            "--nonce",
+            "n",
+        ]);
+        env.run(&mut cmd)
+    };
+    for mode in [0o644, 0o640, 0o604] {
+        let out = sign(mode);
+        out.ok();
+        assert!(out.stdout.starts_with("OAuth "), "{}", out.stdout);
+        let warning: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(warning.len(), 1, "{}", out.stderr);
+        assert!(
+            warning[0].starts_with("jira-oauth: warning: "),
+            "{}",
+            out.stderr
+        );
+        assert!(warning[0].contains("chmod 600"), "{}", out.stderr);
+        assert!(
+            warning[0].contains(&format!("{mode:04o}")),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            warning[0].contains(path.to_str().unwrap()),
+            "{}",
+            out.stderr
+        );
+    }
+    let quiet = sign(0o600);
+    quiet.ok();
+    assert_eq!(quiet.stderr, "");
+    assert_eq!(
+        quiet.stdout,
+        sign(0o644).stdout,
+        "same signature either way"
+    );
+    let quiet = sign(0o400);
+    quiet.ok();
+    assert_eq!(quiet.stderr, "");
+}
