@@ -234,7 +234,24 @@ fn every_bad_input_is_one_clear_line() {
             .env("JIRA_OAUTH_KEY_PASSPHRASE", "battery staple"),
         with_key(&k("rsa.encrypted.pem"), 2, "encrypted"),
         with_key(&k("rsa.encrypted.pem"), 2, "encrypted").env("JIRA_OAUTH_KEY_PASSPHRASE", ""),
-        row(&["requestToken", &base], 2, "--private-key").env("JIRA_OAUTH_PRIVATE_KEY", ""),
+        row(
+            &["requestToken", &base],
+            2,
+            "JIRA_OAUTH_PRIVATE_KEY is set but empty",
+        )
+        .env("JIRA_OAUTH_PRIVATE_KEY", ""),
+        row(
+            &["requestToken", &base],
+            2,
+            "JIRA_OAUTH_CACERT is set but empty",
+        )
+        .env("JIRA_OAUTH_CACERT", ""),
+        row(
+            &["requestToken", &base],
+            2,
+            "JIRA_OAUTH_TIMEOUT is set but empty",
+        )
+        .env("JIRA_OAUTH_TIMEOUT", ""),
         // Options.
         row(
             &["--signature-method", "RSA-MD5", "requestToken", &base],
