@@ -393,10 +393,6 @@ fn a_never_ending_body_ends_at_the_timeout() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let line = one_error_line(&out);
     assert!(line.contains("did not end within 1 s"), "{line}");
-    assert!(
-        line.contains("broke off") && line.contains("within"),
-        "names the timeout: {line}"
-    );
 }
 
 #[test]
@@ -425,13 +421,11 @@ fn a_five_gigabyte_content_length_that_never_comes() {
             .unwrap();
         server.finish();
         let err = stderr(&out);
-        if time {
-            // /usr/bin/time passes the exit code on.
-            assert_eq!(out.status.code(), Some(3), "{err}");
-        } else {
+        if !time {
             eprintln!("no /usr/bin/time: the memory bound is not checked");
-            assert_eq!(out.status.code(), Some(3), "{err}");
         }
+        // /usr/bin/time passes the exit code on.
+        assert_eq!(out.status.code(), Some(3), "{err}");
         let line = one_error_line(&out);
         assert!(
             line.contains("broke off") && line.contains("within"),
