@@ -60,10 +60,33 @@ fn usage_error(e: clap::Error) -> ExitCode {
         .join(" ")
         .trim_start_matches("error: ")
         .to_string();
+    let first = match empty_env(&e) {
+        Some(var) => format!("{first} ({var} is set but empty)"),
+        None => first,
+    };
     let tip = rendered
         .lines()
         .find_map(|l| l.trim().strip_prefix("tip: "))
         .map(str::to_string)
         .unwrap_or_else(|| "run 'jira-oauth --help' for the options".into());
     report(&Error::usage(first).with_hint(tip))
+}
+
+/// The environment variable behind the option a usage error is about, when
+/// it is set but empty: the user typed no option, so name what they set.
+fn empty_env(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    use clap::CommandFactory;
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.strip_prefix("--")?.split([' ', '=']).next()?;
+    let cmd = Cli::command();
+    let var = cmd
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))?
+        .get_env()?
+        .to_str()?
+        .to_string();
+    std::env::var_os(&var).filter(|v| v.is_empty()).map(|_| var)
 }

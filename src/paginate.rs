@@ -14,6 +14,7 @@ use crate::client::{Call, Client};
 use crate::error::{Error, Result};
 use crate::follow::{self, Policy};
 use crate::signature::decode_form;
+use crate::transport::{body_error, Bounded};
 use crate::urls;
 use serde_json::{Map, Value};
 use std::io::{Read, Write};
@@ -99,10 +100,12 @@ pub fn run(client: &Client, call: &Call, policy: &Policy, out: &mut dyn Write) -
 }
 
 fn fetch(client: &Client, call: &Call, policy: &Policy) -> Result<Vec<u8>> {
-    let mut resp = follow::send(client, call, policy)?;
+    let resp = follow::send(client, call, policy)?;
     let mut body = Vec::new();
-    resp.read_to_end(&mut body)
-        .map_err(|e| Error::network(format!("the answer from {} broke off: {e}", call.url)))?;
+    let timeout = client.transport.timeout();
+    Bounded::new(resp, timeout)
+        .read_to_end(&mut body)
+        .map_err(|e| body_error(&e, &call.url, timeout))?;
     Ok(body)
 }
 

@@ -363,10 +363,17 @@ pub fn jira_error_summary(body: &[u8]) -> Option<String> {
 /// Reads a body fully for an error report, up to a bound.
 pub fn read_error_body(resp: &mut reqwest::blocking::Response) -> Result<Vec<u8>> {
     use std::io::Read;
+    let url = resp.url().clone();
     let mut body = Vec::new();
-    resp.take(256 * 1024)
-        .read_to_end(&mut body)
-        .map_err(|e| Error::network(format!("the answer's body broke off: {e}")))?;
+    resp.take(256 * 1024).read_to_end(&mut body).map_err(|e| {
+        let reason = if e.to_string().contains("timed out") || format!("{e:?}").contains("TimedOut")
+        {
+            "no more of it came within the timeout".to_string()
+        } else {
+            e.to_string()
+        };
+        Error::network(format!("the answer from {url} broke off: {reason}"))
+    })?;
     Ok(body)
 }
 

@@ -7,7 +7,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Method;
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// How to reach the server.
@@ -111,6 +111,11 @@ impl Transport {
             self.trace_response(&resp);
         }
         Ok(resp)
+    }
+
+    /// The per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.opts.timeout
     }
 
     /// Prints a line of the `-v` trace, with secrets blanked out.
@@ -218,18 +223,12 @@ fn classify(e: &reqwest::Error, url: &Url, timeout: Duration) -> Error {
             "the server or the network is slow or down; raise --timeout if it is only slow",
         );
     }
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        let hint = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-            "the server's certificate is signed by a CA this machine does not trust: add it with --cacert FILE"
-        } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
-            "the certificate is for another host name: use the name it was issued for"
-        } else if lower.contains("expired") {
-            "the server's certificate has expired: ask the server's administrators to renew it"
-        } else {
-            "check the server's TLS setup; --insecure skips verification (not for production)"
-        };
-        return Error::network(format!("TLS failure with {host}: {}", tls_reason(&detail)))
-            .with_hint(hint);
+    if let Some((what, hint)) = tls_failure(&lower) {
+        return Error::network(format!(
+            "TLS failure with {host}: {what} ({})",
+            last_cause(&detail)
+        ))
+        .with_hint(hint);
     }
     if e.is_connect() {
         return Error::network(format!("cannot connect to {host}: {}", last_cause(&detail)))
@@ -241,6 +240,102 @@ fn classify(e: &reqwest::Error, url: &Url, timeout: Duration) -> Error {
         "no valid answer from {host}: {}",
         last_cause(&detail)
     ))
+}
+
+/// A response body that must end within the timeout of when reading
+/// began: reqwest's timeout bounds each read, not a body that never ends.
+pub struct Bounded<R> {
+    inner: R,
+    deadline: Instant,
+}
+
+impl<R: std::io::Read> Bounded<R> {
+    pub fn new(inner: R, timeout: Duration) -> Bounded<R> {
+        Bounded {
+            inner,
+            deadline: Instant::now() + timeout,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if Instant::now() > self.deadline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "operation timed out",
+            ));
+        }
+        self.inner.read(buf)
+    }
+}
+
+/// A body that failed while being read: exit 3, naming the URL, and
+/// saying so when it was the timeout.
+pub fn body_error(e: &std::io::Error, url: &Url, timeout: Duration) -> Error {
+    let detail = chain(e);
+    if e.kind() == std::io::ErrorKind::TimedOut || detail.contains("timed out") {
+        return Error::network(format!(
+            "the answer from {url} broke off: its body did not end within {} s",
+            timeout.as_secs_f64()
+        ))
+        .with_hint(
+            "the server stopped sending or sends without end; raise --timeout if it is only slow",
+        );
+    }
+    Error::network(format!(
+        "the answer from {url} broke off: {}",
+        last_cause(&detail)
+    ))
+}
+
+/// Which TLS failure the error chain tells of, in words, and what to do.
+fn tls_failure(lower: &str) -> Option<(&'static str, &'static str)> {
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    Some(if has(&["unknownissuer", "unknown issuer"]) {
+        (
+            "its certificate is signed by an unknown issuer",
+            "the server's certificate is signed by a CA this machine does not trust: add it with --cacert FILE",
+        )
+    } else if has(&["notvalidforname", "not valid for name"]) {
+        (
+            "its certificate is for another host name",
+            "the certificate is for another host name: use the name it was issued for",
+        )
+    } else if has(&["expired"]) {
+        (
+            "its certificate has expired",
+            "the server's certificate has expired: ask the server's administrators to renew it",
+        )
+    } else if has(&["notvalidyet", "not valid yet"]) {
+        (
+            "its certificate is not valid yet",
+            "check this machine's clock, or ask the server's administrators about the certificate",
+        )
+    } else if has(&[
+        "protocolversion",
+        "protocol version",
+        "tlsversion",
+        "tls12notoffered",
+        "doesnotsupporttls",
+    ]) {
+        (
+            "the server offers no TLS version this client speaks (an old protocol version)",
+            "jira-oauth needs TLS 1.2 or 1.3; the server offers only an older version: ask its administrators to enable TLS 1.2",
+        )
+    } else if has(&["invalidcontenttype", "corrupt message"]) {
+        (
+            "the server did not answer in TLS",
+            "is it plain HTTP? then use an http:// URL",
+        )
+    } else if has(&["certificate", "tls", "handshake"]) {
+        (
+            "the TLS handshake failed",
+            "check the server's TLS setup; --insecure skips verification (not for production)",
+        )
+    } else {
+        return None;
+    })
 }
 
 /// The error and its sources, joined.
@@ -263,15 +358,4 @@ fn last_cause(detail: &str) -> String {
         Some(i) => last[..i].to_string(),
         None => last.to_string(),
     }
-}
-
-fn tls_reason(detail: &str) -> String {
-    detail
-        .split(": ")
-        .find(|p| {
-            let l = p.to_ascii_lowercase();
-            l.contains("certificate") || l.contains("tls") || l.contains("handshake")
-        })
-        .unwrap_or(detail)
-        .to_string()
 }

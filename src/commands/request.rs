@@ -7,12 +7,14 @@ use crate::cli::{Global, RequestArgs};
 use crate::client::{Body, Call, Client, Prepared, FORM};
 use crate::error::{Error, Result};
 use crate::follow::{self, Policy};
+use crate::transport::{body_error, Bounded};
 use crate::{paginate, urls};
 use reqwest::Method;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::Duration;
 use url::Url;
 
 pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
@@ -129,7 +131,13 @@ impl Job<'_> {
             inner: out,
             last: None,
         };
-        copy(&mut resp, &mut last, &call.url)?;
+        let timeout = self.client.transport.timeout();
+        copy(
+            &mut Bounded::new(&mut resp, timeout),
+            &mut last,
+            &call.url,
+            timeout,
+        )?;
         if self.several && last.last.is_some_and(|b| b != b'\n') {
             out.write_all(b"\n").map_err(|e| write_error(&e))?;
         }
@@ -305,32 +313,17 @@ fn parse_query(raw: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-fn copy(from: &mut dyn Read, to: &mut dyn Write, url: &Url) -> Result<()> {
+fn copy(from: &mut dyn Read, to: &mut dyn Write, url: &Url, timeout: Duration) -> Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(Error::network(format!(
-                    "the answer from {url} broke off: {}",
-                    body_error(&e)
-                )))
-            }
+            Err(e) => return Err(body_error(&e, url, timeout)),
         };
         to.write_all(&buf[..n]).map_err(|e| write_error(&e))?;
     }
-}
-
-fn body_error(e: &std::io::Error) -> String {
-    let mut text = e.to_string();
-    let mut cur = std::error::Error::source(e);
-    while let Some(s) = cur {
-        text = format!("{text}: {s}");
-        cur = s.source();
-    }
-    text
 }
 
 fn write_error(e: &std::io::Error) -> Error {
