@@ -240,20 +240,25 @@ fn clock_skew(headers: &HeaderMap, ctx: &Context) -> String {
     let server = header(headers, "date").and_then(|d| httpdate::parse_http_date(&d).ok());
     let local = ctx.sent_at;
     match (local, server) {
-        (Some(local), Some(server)) => {
-            let (dir, by) = match local.duration_since(server) {
-                Ok(d) => ("ahead of", d),
-                Err(e) => ("behind", e.duration()),
-            };
-            format!(
-                "the local clock is {} {dir} the server's (local {}, server {})",
-                human(by),
-                httpdate::fmt_http_date(local),
-                httpdate::fmt_http_date(server)
-            )
-        }
+        (Some(local), Some(server)) => clock_offset(local, server).1,
         _ => "the server's clock and this machine's differ by more than 5 minutes".into(),
     }
+}
+
+/// How far the local clock is from the server's, and that said in words:
+/// "the local clock is 7 min 3 s ahead of the server's (local …, server …)".
+pub fn clock_offset(local: SystemTime, server: SystemTime) -> (Duration, String) {
+    let (dir, by) = match local.duration_since(server) {
+        Ok(d) => ("ahead of", d),
+        Err(e) => ("behind", e.duration()),
+    };
+    let said = format!(
+        "the local clock is {} {dir} the server's (local {}, server {})",
+        human(by),
+        httpdate::fmt_http_date(local),
+        httpdate::fmt_http_date(server)
+    );
+    (by, said)
 }
 
 fn human(d: Duration) -> String {

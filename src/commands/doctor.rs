@@ -248,16 +248,7 @@ fn check_clock(headers: &reqwest::header::HeaderMap, sent_at: SystemTime, r: &mu
         );
         return;
     };
-    let (dir, off) = match sent_at.duration_since(server) {
-        Ok(d) => ("ahead of", d),
-        Err(e) => ("behind", e.duration()),
-    };
-    let found = format!(
-        "the local clock is {} {dir} the server's (local {}, server {})",
-        human(off),
-        httpdate::fmt_http_date(sent_at),
-        httpdate::fmt_http_date(server)
-    );
+    let (off, found) = crate::problem::clock_offset(sent_at, server);
     let fix =
         "set this machine's clock right (NTP); JIRA accepts timestamps within 5 minutes of its own";
     if off > CLOCK_WINDOW {
@@ -266,15 +257,6 @@ fn check_clock(headers: &reqwest::header::HeaderMap, sent_at: SystemTime, r: &mu
         r.warn("clock", &found, fix);
     } else {
         r.pass("clock", &found);
-    }
-}
-
-fn human(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..=59 => format!("{s} s"),
-        60..=3599 => format!("{} min {} s", s / 60, s % 60),
-        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
     }
 }
 
