@@ -62,14 +62,16 @@ pub fn io_reason(e: &std::io::Error) -> String {
 /// Writes command output to stdout; a closed pipe ends the program quietly.
 pub fn print_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => broken_pipe(),
-        Err(e) => Err(Error::network(format!("cannot write to stdout: {e}"))),
-    }
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| output_error(&e))
 }
 
-/// The reader of stdout has gone (`| head`): stop quietly, as `cat` would.
-pub fn broken_pipe() -> ! {
-    std::process::exit(0)
+/// A failed write of the output. When the reader of stdout has gone
+/// (`| head`), the program stops quietly, as `cat` would.
+pub fn output_error(e: &std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0)
+    }
+    Error::network(format!("cannot write the output: {e}"))
 }

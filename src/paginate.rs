@@ -191,12 +191,7 @@ fn write_items(out: &mut dyn Write, items: &[Value], already: usize) -> Result<u
 }
 
 fn write(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
-    out.write_all(bytes).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            crate::broken_pipe();
-        }
-        Error::network(format!("cannot write the output: {e}"))
-    })
+    out.write_all(bytes).map_err(|e| crate::output_error(&e))
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
     } else {
         job.emit_parallel(&calls, a.parallel as usize, &mut out)?;
     }
-    out.flush().map_err(|e| write_error(&e))
+    out.flush().map_err(|e| crate::output_error(&e))
 }
 
 /// What every URL of one invocation shares.
@@ -125,7 +125,7 @@ impl Job<'_> {
             }
             head.push_str("\r\n");
             out.write_all(head.as_bytes())
-                .map_err(|e| write_error(&e))?;
+                .map_err(|e| crate::output_error(&e))?;
         }
         let mut last = LastByte {
             inner: out,
@@ -139,7 +139,7 @@ impl Job<'_> {
             timeout,
         )?;
         if self.several && last.last.is_some_and(|b| b != b'\n') {
-            out.write_all(b"\n").map_err(|e| write_error(&e))?;
+            out.write_all(b"\n").map_err(|e| crate::output_error(&e))?;
         }
         Ok(())
     }
@@ -193,7 +193,8 @@ impl Job<'_> {
             for (i, r) in rx {
                 pending.insert(i, r);
                 while let Some(r) = pending.remove(&want) {
-                    let written = r.and_then(|b| out.write_all(&b).map_err(|e| write_error(&e)));
+                    let written =
+                        r.and_then(|b| out.write_all(&b).map_err(|e| crate::output_error(&e)));
                     if let Err(e) = written {
                         stop.store(true, Ordering::Relaxed);
                         return Err(e);
@@ -322,15 +323,9 @@ fn copy(from: &mut dyn Read, to: &mut dyn Write, url: &Url, timeout: Duration) -
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(body_error(&e, url, timeout)),
         };
-        to.write_all(&buf[..n]).map_err(|e| write_error(&e))?;
+        to.write_all(&buf[..n])
+            .map_err(|e| crate::output_error(&e))?;
     }
-}
-
-fn write_error(e: &std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        crate::broken_pipe();
-    }
-    Error::network(format!("cannot write the output: {e}"))
 }
 
 /// The Java sample's order: a first argument that is neither an http(s)
