@@ -4,6 +4,7 @@
 use crate::oauth::AuthIn;
 use crate::signature::SignatureMethod;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use reqwest::Method;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -38,15 +39,15 @@ pub struct Cli {
 /// Options that every command takes, before or after its name.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Consumer key of JIRA's Application Link
+    /// Consumer key of JIRA's Application Link [default: the stored login's, else
+    /// hardcoded-consumer]
     #[arg(
         long,
         global = true,
         env = "JIRA_OAUTH_CONSUMER_KEY",
-        default_value = "hardcoded-consumer",
         value_name = "KEY"
     )]
-    pub consumer_key: String,
+    pub consumer_key: Option<String>,
 
     /// RSA private key: PEM PKCS#8 or PKCS#1, encrypted PKCS#8, or base64 PKCS#8 DER
     /// [default: $XDG_CONFIG_HOME/jira-oauth/private.pem]
@@ -64,6 +65,8 @@ pub struct Global {
         global = true,
         env = "JIRA_OAUTH_SIGNATURE_METHOD",
         default_value = "RSA-SHA1",
+        value_enum,
+        ignore_case = true,
         value_name = "M"
     )]
     pub signature_method: SignatureMethod,
@@ -117,6 +120,8 @@ pub struct Global {
         global = true,
         env = "JIRA_OAUTH_AUTH_IN",
         default_value = "header",
+        value_enum,
+        ignore_case = true,
         value_name = "WHERE"
     )]
     pub auth_in: AuthIn,
@@ -153,16 +158,7 @@ pub enum Command {
         visible_alias = "request-token",
         after_help = "Example:\n  jira-oauth requestToken https://jira.example.com/jira --format env"
     )]
-    RequestToken {
-        /// JIRA's base URL, with its context path (https://host/jira)
-        jira_base_url: String,
-        /// oauth_callback: where JIRA sends the user after approval
-        #[arg(long, default_value = "oob", value_name = "URL")]
-        callback: String,
-        /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
-        #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
-        token_method: TokenMethod,
-    },
+    RequestToken(RequestTokenArgs),
 
     /// Swap an approved request token for an access token
     #[command(
@@ -170,20 +166,7 @@ pub enum Command {
         visible_alias = "access-token",
         after_help = "Example:\n  jira-oauth accessToken https://jira.example.com REQUEST_TOKEN TOKEN_SECRET VERIFIER"
     )]
-    AccessToken {
-        /// JIRA's base URL, with its context path
-        jira_base_url: String,
-        /// The request token
-        request_token: String,
-        /// The request token's secret
-        #[arg(value_name = "TOKEN_SECRET")]
-        request_token_secret: String,
-        /// The verifier JIRA showed after approval
-        verifier: String,
-        /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
-        #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
-        token_method: TokenMethod,
-    },
+    AccessToken(AccessTokenArgs),
 
     /// Signed calls to REST resources; bodies to stdout byte for byte
     #[command(after_help = "\
@@ -226,10 +209,7 @@ The access token stays valid on the server until it is revoked there (profile, T
 
 Example:
   jira-oauth logout https://jira.example.com")]
-    Logout {
-        /// JIRA's base URL, as given to login
-        jira_base_url: String,
-    },
+    Logout(LogoutArgs),
 
     /// Ask JIRA who the stored login is (GET /rest/api/2/myself)
     #[command(after_help = "\
@@ -238,10 +218,7 @@ Without a base URL: the only stored login (with several, they are listed).
 Examples:
   jira-oauth whoami
   jira-oauth whoami https://jira.example.com/jira")]
-    Whoami {
-        /// JIRA's base URL [default: the only stored login]
-        jira_base_url: Option<String>,
-    },
+    Whoami(WhoamiArgs),
 
     /// Write a new RSA key pair and say what to enter in JIRA's Application Link
     #[command(after_help = "\
@@ -259,11 +236,7 @@ Examples:
   jira-oauth completions bash > ~/.local/share/bash-completion/completions/jira-oauth
   jira-oauth completions zsh > \"${fpath[1]}/_jira-oauth\"
   jira-oauth completions fish > ~/.config/fish/completions/jira-oauth.fish")]
-    Completions {
-        /// The shell
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
 
     /// Print the manual page (roff)
     #[command(
@@ -290,13 +263,63 @@ Exit 0 when every check passes; else the exit code of the first failing check:
 
 Example:
   jira-oauth doctor https://jira.example.com/jira --token ACCESS_TOKEN")]
-    Doctor {
-        /// JIRA's base URL, with its context path (https://host/jira)
-        jira_base_url: Option<String>,
-        /// Access token to try [default: $JIRA_OAUTH_ACCESS_TOKEN]
-        #[arg(long, value_name = "TOKEN")]
-        token: Option<String>,
-    },
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RequestTokenArgs {
+    /// JIRA's base URL, with its context path (https://host/jira)
+    pub jira_base_url: String,
+    /// oauth_callback: where JIRA sends the user after approval
+    #[arg(long, default_value = "oob", value_name = "URL")]
+    pub callback: String,
+    /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
+    #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
+    pub token_method: TokenMethod,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessTokenArgs {
+    /// JIRA's base URL, with its context path
+    pub jira_base_url: String,
+    /// The request token
+    pub request_token: String,
+    /// The request token's secret
+    #[arg(value_name = "TOKEN_SECRET")]
+    pub request_token_secret: String,
+    /// The verifier JIRA showed after approval
+    pub verifier: String,
+    /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
+    #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
+    pub token_method: TokenMethod,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// JIRA's base URL, as given to login
+    pub jira_base_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// JIRA's base URL [default: the only stored login]
+    pub jira_base_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// JIRA's base URL, with its context path (https://host/jira)
+    pub jira_base_url: Option<String>,
+    /// Access token to try [default: $JIRA_OAUTH_ACCESS_TOKEN, else the stored login's]
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -340,7 +363,8 @@ pub struct KeygenArgs {
 #[derive(Debug, Args)]
 pub struct SignArgs {
     /// HTTP method
-    pub method: String,
+    #[arg(value_parser = parse_method)]
+    pub method: Method,
     /// The URL as it will be requested
     pub url: String,
     /// oauth_token (a request or access token)
@@ -379,8 +403,8 @@ pub struct RequestArgs {
     pub args: Vec<String>,
 
     /// HTTP method [default: GET, or POST with a body]
-    #[arg(short = 'X', long = "method", value_name = "METHOD")]
-    pub method: Option<String>,
+    #[arg(short = 'X', long = "method", value_name = "METHOD", value_parser = parse_method)]
+    pub method: Option<Method>,
 
     /// Body: literal text, @FILE, or @- for stdin (Content-Type application/json unless -H says otherwise)
     #[arg(
@@ -416,6 +440,15 @@ pub struct RequestArgs {
     pub parallel: u32,
 }
 
+/// An HTTP method, upper-cased as servers expect (one rule for `-X` and `sign`).
+fn parse_method(s: &str) -> Result<Method, String> {
+    let m = s.trim().to_ascii_uppercase();
+    Method::from_bytes(m.as_bytes())
+        .ok()
+        .filter(|_| !m.is_empty())
+        .ok_or_else(|| format!("'{s}' is not an HTTP method"))
+}
+
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .trim()
@@ -427,4 +460,14 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+impl TokenMethod {
+    /// The HTTP method of a token call.
+    pub fn http(self) -> Method {
+        match self {
+            TokenMethod::Post => Method::POST,
+            TokenMethod::Get => Method::GET,
+        }
+    }
 }

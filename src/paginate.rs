@@ -14,10 +14,9 @@ use crate::client::{Call, Client};
 use crate::error::{Error, Result};
 use crate::follow::{self, Policy};
 use crate::signature::decode_form;
-use crate::transport::{body_error, Bounded};
 use crate::urls;
 use serde_json::{Map, Value};
-use std::io::{Read, Write};
+use std::io::Write;
 use url::Url;
 
 /// Arrays JIRA pages, in the order they are looked for.
@@ -100,13 +99,8 @@ pub fn run(client: &Client, call: &Call, policy: &Policy, out: &mut dyn Write) -
 }
 
 fn fetch(client: &Client, call: &Call, policy: &Policy) -> Result<Vec<u8>> {
-    let resp = follow::send(client, call, policy)?;
-    let mut body = Vec::new();
-    let timeout = client.transport.timeout();
-    Bounded::new(resp, timeout)
-        .read_to_end(&mut body)
-        .map_err(|e| body_error(&e, &call.url, timeout))?;
-    Ok(body)
+    let mut resp = follow::send(client, call, policy)?;
+    client.read_body(&mut resp, None)
 }
 
 fn array_key(page: &Map<String, Value>) -> Option<String> {
@@ -191,7 +185,8 @@ fn write_items(out: &mut dyn Write, items: &[Value], already: usize) -> Result<u
 }
 
 fn write(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
-    out.write_all(bytes).map_err(|e| crate::output_error(&e))
+    out.write_all(bytes)
+        .map_err(|e| crate::output::write_error(&e))
 }
 
 #[cfg(test)]

@@ -97,7 +97,10 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
         private = private_path.display(),
         public = public_path.display(),
         fp = fingerprint_sha256(&key),
-        ck = g.consumer_key,
+        ck = g
+            .consumer_key
+            .as_deref()
+            .unwrap_or(crate::config::DEFAULT_CONSUMER_KEY),
     );
-    crate::print_stdout(text.as_bytes())
+    crate::output::print_stdout(text.as_bytes())
 }
