@@ -14,7 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod credentials;
 pub mod error;
-pub mod follow;
+pub mod retry_redirect;
 pub mod keys;
 pub mod myself;
 pub mod oauth;

@@ -12,7 +12,7 @@
 
 use crate::client::{Call, Client};
 use crate::error::{Error, Result};
-use crate::follow::{self, Policy};
+use crate::retry_redirect::{self, Policy};
 use crate::signature::decode_form;
 use crate::urls;
 use serde_json::{Map, Value};
@@ -99,7 +99,7 @@ pub fn run(client: &Client, call: &Call, policy: &Policy, out: &mut dyn Write) -
 }
 
 fn fetch(client: &Client, call: &Call, policy: &Policy) -> Result<Vec<u8>> {
-    let mut resp = follow::send(client, call, policy)?;
+    let mut resp = retry_redirect::send(client, call, policy)?;
     client.read_body(&mut resp, None)
 }
 

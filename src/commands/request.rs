@@ -6,7 +6,7 @@ use crate::cli::{Global, RequestArgs};
 use crate::client::{Body, Call, Client, Prepared, FORM};
 use crate::config::{Config, TokenWant, Wants};
 use crate::error::{Error, Result};
-use crate::follow::{self, Policy};
+use crate::retry_redirect::{self, Policy};
 use crate::{paginate, transport, urls};
 use reqwest::Method;
 use std::collections::BTreeMap;
@@ -93,7 +93,7 @@ impl Job<'_> {
         if self.paginate {
             return paginate::run(self.client, call, &self.policy, out);
         }
-        let mut resp = follow::send_prepared(self.client, call, first, &self.policy)?;
+        let mut resp = retry_redirect::send_prepared(self.client, call, first, &self.policy)?;
         if self.include {
             let mut head = format!("{:?} {}\r\n", resp.version(), resp.status());
             for (k, v) in resp.headers() {
