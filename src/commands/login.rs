@@ -33,11 +33,10 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     let client = client_with_keys(g, keys.clone(), &[], &[&request_url])?;
     let mut call = Call::new(token_method(a.token_method), request_url);
     // A real callback makes it a 1.0a token, whose verifier JIRA checks (§2.1).
-    call.callback = Some(
-        listener
-            .as_ref()
-            .map_or_else(|| "oob".to_string(), |l| l.callback_url()),
-    );
+    call.callback = Some(listener.as_ref().map_or_else(
+        || a.callback.clone().unwrap_or_else(|| "oob".to_string()),
+        |l| l.callback_url(),
+    ));
     call.token_call = true;
     let request = read_token(&client, &call)?;
 
