@@ -35,12 +35,12 @@ fn retry_after_is_waited_for() {
     let env = Env::new();
     let out = env.jira_oauth(&["request", &token, &myself(&jira)]);
     out.ok();
-    assert!(out.stderr.contains("retrying in 2 s"), "{}", out.stderr);
     let reqs = jira.requests();
     let statuses: Vec<u16> = reqs.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [503, 200]);
     let gap = gaps(&reqs)[0];
     assert!(gap >= Duration::from_secs(2), "retried after {gap:?}");
+    assert!(out.stderr.contains("retrying in 2 s"), "{}", out.stderr);
 }
 
 #[test]
@@ -50,14 +50,14 @@ fn without_retry_after_the_backoff_doubles() {
     let env = Env::new();
     let out = env.jira_oauth(&["request", &token, &myself(&jira)]);
     out.ok();
-    assert!(out.stderr.contains("retrying in 1 s"), "{}", out.stderr);
-    assert!(out.stderr.contains("retrying in 2 s"), "{}", out.stderr);
     let reqs = jira.requests();
     let statuses: Vec<u16> = reqs.iter().map(|r| r.status).collect();
     assert_eq!(statuses, [429, 429, 200]);
     let gaps = gaps(&reqs);
     assert!(gaps[0] >= Duration::from_secs(1), "{gaps:?}");
     assert!(gaps[1] >= Duration::from_secs(2), "{gaps:?}");
+    assert!(out.stderr.contains("retrying in 1 s"), "{}", out.stderr);
+    assert!(out.stderr.contains("retrying in 2 s"), "{}", out.stderr);
 }
 
 /// A `Retry-After` of an hour is cut to 60 s, with a warning that says so.
