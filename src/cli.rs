@@ -336,6 +336,11 @@ pub struct LoginArgs {
     #[arg(long, hide = true, default_value = "600", value_name = "SECS", value_parser = parse_timeout)]
     pub listen_timeout: Duration,
 
+    /// Without --listen: where JIRA sends the browser after Allow [default: oob]; paste
+    /// the URL the browser lands on at the prompt
+    #[arg(long, value_name = "URL", conflicts_with = "listen")]
+    pub callback: Option<String>,
+
     /// Start the desktop's browser at the authorize URL
     #[arg(long)]
     pub open: bool,

@@ -41,11 +41,10 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     let method = a.token_method.http();
     let mut call = config.call(method.clone(), request_url);
     // A real callback makes it a 1.0a token, whose verifier JIRA checks (§2.1).
-    call.callback = Some(
-        listener
-            .as_ref()
-            .map_or_else(|| "oob".to_string(), |l| l.callback_url()),
-    );
+    call.callback = Some(listener.as_ref().map_or_else(
+        || a.callback.clone().unwrap_or_else(|| "oob".to_string()),
+        |l| l.callback_url(),
+    ));
     call.token_call = true;
     let request = read_token(&client, &call)?;
 
