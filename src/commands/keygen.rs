@@ -1,8 +1,8 @@
 //! `keygen`: a new RSA key pair for the consumer (JIRA's RSA-SHA1, RFC 5849
 //! §3.4.3), and what to enter in JIRA's Application Link screens.
 
+use crate::atomic_file;
 use crate::cli::{Global, KeygenArgs};
-use crate::credentials::{commit_temp, create_private_dir, write_temp};
 use crate::error::{Error, Result};
 use crate::keys::{fingerprint_sha256, public_key_pem};
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
@@ -45,7 +45,7 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
             ));
         }
     }
-    create_private_dir(&dir)?;
+    atomic_file::create_private_dir(&dir)?;
 
     let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, a.bits)
         .map_err(|e| Error::usage(format!("cannot generate an RSA key: {e}")))?;
@@ -54,17 +54,12 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
         .map_err(|e| Error::usage(format!("cannot encode the private key: {e}")))?;
     let public_pem = public_key_pem(&key);
 
-    // Both written before either is renamed, so that a failure leaves no mismatched pair.
-    let private_tmp = write_temp(&private_path, private_pem.as_bytes(), 0o600)?;
-    let public_tmp = match write_temp(&public_path, public_pem.as_bytes(), 0o644) {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = std::fs::remove_file(&private_tmp);
-            return Err(e);
-        }
-    };
-    commit_temp(&private_tmp, &private_path)?;
-    commit_temp(&public_tmp, &public_path)?;
+    // Both written before either is renamed, so that a failure to write one
+    // leaves no mismatched pair (the other's temporary file is dropped).
+    let private = atomic_file::prepare(&private_path, private_pem.as_bytes(), 0o600)?;
+    let public = atomic_file::prepare(&public_path, public_pem.as_bytes(), 0o644)?;
+    private.commit()?;
+    public.commit()?;
 
     let default_key = crate::config_dir().map(|d| d.join("private.pem"));
     let key_note = if default_key.as_deref() == Some(private_path.as_path()) {
