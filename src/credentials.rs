@@ -129,42 +129,41 @@ impl Store {
     }
 }
 
-/// An advisory `flock(2)` on a lock file beside the data; released on drop
-/// (and by the kernel if the process dies).
+/// An advisory lock on a lock file beside the data (`flock(2)` on unix,
+/// `LockFileEx` on Windows); released on drop, and by the system if the
+/// process dies.
 struct Lock {
     _file: File,
 }
 
 impl Lock {
     fn exclusive(path: &Path) -> Result<Lock> {
-        use std::os::unix::fs::OpenOptionsExt;
-        use std::os::unix::io::AsRawFd;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| {
-                Error::usage(format!(
-                    "cannot open the lock file {}: {}",
-                    path.display(),
-                    crate::io_reason(&e)
-                ))
-            })?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(path).map_err(|e| {
+            Error::usage(format!(
+                "cannot open the lock file {}: {}",
+                path.display(),
+                crate::io_reason(&e)
+            ))
+        })?;
         loop {
-            // SAFETY: flock on a descriptor this function owns.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-            if rc == 0 {
-                return Ok(Lock { _file: file });
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(Error::usage(format!(
-                    "cannot lock {}: {}",
-                    path.display(),
-                    crate::io_reason(&e)
-                )));
+            match file.lock() {
+                Ok(()) => return Ok(Lock { _file: file }),
+                // A signal interrupted the wait (EINTR); wait again.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(Error::usage(format!(
+                        "cannot lock {}: {}",
+                        path.display(),
+                        crate::io_reason(&e)
+                    )))
+                }
             }
         }
     }

@@ -14,7 +14,7 @@ const MIN_BITS: usize = 2048;
 const MAX_BITS: usize = 8192;
 
 pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
-    if !(MIN_BITS..=MAX_BITS).contains(&a.bits) || a.bits % 8 != 0 {
+    if !(MIN_BITS..=MAX_BITS).contains(&a.bits) || !a.bits.is_multiple_of(8) {
         return Err(Error::usage(format!(
             "--bits {}: RSA keys here are {MIN_BITS} to {MAX_BITS} bits, a multiple of 8",
             a.bits
