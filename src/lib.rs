@@ -8,6 +8,7 @@
 //! - `problem`, `tokens`: reading JIRA's refusals and token answers;
 //! - `cli`, `commands`, `output`: the command line.
 
+pub mod atomic_file;
 pub mod cli;
 pub mod client;
 pub mod commands;
