@@ -37,58 +37,30 @@ pub struct Cli {
 }
 
 /// Options that every command takes, before or after its name.
+// One line per option reads as the table it is.
+#[rustfmt::skip]
 #[derive(Debug, Args)]
 pub struct Global {
     /// Consumer key of JIRA's Application Link [default: the stored login's, else
     /// hardcoded-consumer]
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_CONSUMER_KEY",
-        value_name = "KEY"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_CONSUMER_KEY", value_name = "KEY")]
     pub consumer_key: Option<String>,
 
     /// RSA private key: PEM PKCS#8 or PKCS#1, encrypted PKCS#8, or base64 PKCS#8 DER
     /// [default: $XDG_CONFIG_HOME/jira-oauth/private.pem]
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_PRIVATE_KEY",
-        value_name = "FILE"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_PRIVATE_KEY", value_name = "FILE")]
     pub private_key: Option<PathBuf>,
 
     /// RSA-SHA1 (JIRA's), RSA-SHA256, HMAC-SHA1, HMAC-SHA256 or PLAINTEXT
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_SIGNATURE_METHOD",
-        default_value = "RSA-SHA1",
-        value_enum,
-        ignore_case = true,
-        value_name = "M"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_SIGNATURE_METHOD", default_value = "RSA-SHA1", value_enum, ignore_case = true, value_name = "M")]
     pub signature_method: SignatureMethod,
 
     /// Consumer secret, for the HMAC and PLAINTEXT methods only
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_CONSUMER_SECRET",
-        hide_env_values = true,
-        value_name = "S"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_CONSUMER_SECRET", hide_env_values = true, value_name = "S")]
     pub consumer_secret: Option<String>,
 
     /// The access token's secret (HMAC and PLAINTEXT sign with it; RSA ignores it)
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_ACCESS_TOKEN_SECRET",
-        hide_env_values = true,
-        value_name = "S"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_ACCESS_TOKEN_SECRET", hide_env_values = true, value_name = "S")]
     pub token_secret: Option<String>,
 
     /// Extra trusted CA certificates (PEM), added to the system's roots
@@ -100,14 +72,7 @@ pub struct Global {
     pub insecure: bool,
 
     /// Seconds per request, connect included
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_TIMEOUT",
-        default_value = "30",
-        value_name = "SECS",
-        value_parser = parse_timeout
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_TIMEOUT", default_value = "30", value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Duration,
 
     /// Output of the token commands
@@ -115,15 +80,7 @@ pub struct Global {
     pub format: Format,
 
     /// Where the oauth_* parameters travel: header, query or body
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_AUTH_IN",
-        default_value = "header",
-        value_enum,
-        ignore_case = true,
-        value_name = "WHERE"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_AUTH_IN", default_value = "header", value_enum, ignore_case = true, value_name = "WHERE")]
     pub auth_in: AuthIn,
 
     /// Base URL that request paths (/rest/...) are appended to

@@ -219,19 +219,14 @@ mod tests {
 
     #[test]
     fn see_other_becomes_get() {
-        let mut c = Call::new(Method::POST, Url::parse("https://h/a").unwrap());
-        redirect(
-            &mut c,
-            StatusCode::SEE_OTHER,
-            Url::parse("https://h/b").unwrap(),
-        );
-        assert_eq!(c.method, Method::GET);
-        let mut c = Call::new(Method::PUT, Url::parse("https://h/a").unwrap());
-        redirect(
-            &mut c,
-            StatusCode::TEMPORARY_REDIRECT,
-            Url::parse("https://h/b").unwrap(),
-        );
-        assert_eq!(c.method, Method::PUT);
+        let cases = [
+            (Method::POST, StatusCode::SEE_OTHER, Method::GET),
+            (Method::PUT, StatusCode::TEMPORARY_REDIRECT, Method::PUT),
+        ];
+        for (from, status, to) in cases {
+            let mut c = Call::new(from, Url::parse("https://h/a").unwrap());
+            redirect(&mut c, status, Url::parse("https://h/b").unwrap());
+            assert_eq!(c.method, to, "{status}");
+        }
     }
 }

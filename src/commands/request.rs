@@ -187,10 +187,7 @@ impl Job<'_> {
 fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .map(|h| {
-            let (name, value) = h.split_once(':').ok_or_else(|| {
-                Error::usage(format!("-H '{h}' has no colon"))
-                    .with_hint("write headers as -H 'Name: value'")
-            })?;
+            let (name, value) = split_option(h, "-H", ':', "colon", "'Name: value'")?;
             let name = name.trim();
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
                 return Err(Error::usage(format!(
@@ -263,14 +260,25 @@ fn read_body(data: Option<&str>, headers: &mut Vec<(String, String)>) -> Result<
     }))
 }
 
+/// `raw` split at the first `sep`, or what `flag` wants instead.
+fn split_option<'a>(
+    raw: &'a str,
+    flag: &str,
+    sep: char,
+    sep_name: &str,
+    form: &str,
+) -> Result<(&'a str, &'a str)> {
+    raw.split_once(sep).ok_or_else(|| {
+        Error::usage(format!("{flag} '{raw}' has no {sep_name}"))
+            .with_hint(format!("write it as {flag} {form}"))
+    })
+}
+
 /// `-q NAME=VALUE`, both literal.
 fn parse_query(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .map(|q| {
-            let (k, v) = q.split_once('=').ok_or_else(|| {
-                Error::usage(format!("-q '{q}' has no '='"))
-                    .with_hint("write query parameters as -q NAME=VALUE")
-            })?;
+            let (k, v) = split_option(q, "-q", '=', "'='", "NAME=VALUE")?;
             if k.is_empty() {
                 return Err(Error::usage(format!("-q '{q}' has an empty name")));
             }
