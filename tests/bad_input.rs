@@ -86,6 +86,14 @@ impl Keys {
         let binary: Vec<u8> = (0..=255u8).cycle().take(1200).collect();
         write("binary.bin", &binary);
         write("text.pem", b"this is not a key\n");
+        // The test key's DER with its outer length in three bytes (82 → 83 00):
+        // BER, not DER (X.690 10.1).
+        let der = std::fs::read(data("keys/rsa.pkcs8.der")).unwrap();
+        assert_eq!(der[..2], [0x30, 0x82]);
+        write(
+            "non-minimal.der",
+            &[&[0x30, 0x83, 0x00], &der[2..]].concat(),
+        );
         std::fs::create_dir(dir.path().join("a-directory")).unwrap();
         for fixture in [
             "keys/public.pem",
@@ -222,6 +230,11 @@ fn every_bad_input_is_one_clear_line() {
         with_key(&k("no-end.pem"), 2, "no-end.pem"),
         with_key(&k("binary.bin"), 2, "binary.bin is binary data"),
         with_key(&k("text.pem"), 2, "text.pem is not a private key"),
+        with_key(
+            &k("non-minimal.der"),
+            2,
+            "non-minimal.der is corrupt: its DER is not valid DER (a length is not in its shortest form)",
+        ),
         with_key(&k("a-directory"), 2, "a-directory is a directory"),
         with_key(&k("public.pem"), 2, "holds a public key"),
         with_key(&k("cert.pem"), 2, "certificate"),

@@ -349,13 +349,6 @@ fn truncated_corrupt_and_garbage_inputs() {
 
 #[test]
 fn der_forms_of_refused_keys() {
-    let b64 = |name: &str| {
-        let text = String::from_utf8(read(name)).unwrap();
-        let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .unwrap()
-    };
     for (name, word) in [
         ("public.pem", "public key"),
         ("public.pkcs1.pem", "public key"),
@@ -365,7 +358,7 @@ fn der_forms_of_refused_keys() {
         ("dsa.pem", "DSA"),
         ("ed25519.pem", "Ed25519"),
     ] {
-        let e = parse_private_key(&b64(name), "k.der", &mut NeverAsked).unwrap_err();
+        let e = parse_private_key(&pem_body(name), "k.der", &mut NeverAsked).unwrap_err();
         assert_eq!(e.kind, Kind::Usage);
         assert!(
             e.message.contains(word) && e.message.contains("k.der"),
@@ -373,6 +366,69 @@ fn der_forms_of_refused_keys() {
             e.message
         );
     }
+}
+
+/// DER has one length encoding, the shortest (X.690 10.1); BER's longer ones
+/// are refused by name, not taken for a key or for what the key resembles.
+#[test]
+fn non_minimal_der_lengths_are_refused() {
+    let der = read("rsa.pkcs8.der");
+    assert_eq!(der[..2], [0x30, 0x82], "outer length in two bytes");
+    // The outer length in three bytes, the first of them zero.
+    let mut outer = vec![0x30, 0x83, 0x00];
+    outer.extend_from_slice(&der[2..]);
+    // The version INTEGER's length (01) as 81 01, the outer length one more.
+    assert_eq!(der[4..7], [0x02, 0x01, 0x00], "version INTEGER 0");
+    let inner_len = u16::from_be_bytes([der[2], der[3]]) + 1;
+    let mut inner = vec![0x30, 0x82];
+    inner.extend_from_slice(&inner_len.to_be_bytes());
+    inner.extend_from_slice(&[0x02, 0x81, 0x01, 0x00]);
+    inner.extend_from_slice(&der[7..]);
+    let public = pem_body("public.pem");
+    assert_eq!(public[..2], [0x30, 0x82], "SPKI length in two bytes");
+    let mut public_outer = vec![0x30, 0x83, 0x00];
+    public_outer.extend_from_slice(&public[2..]);
+
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let pem = |bytes: &[u8]| {
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            b64(bytes)
+        )
+    };
+    let inputs: [(&str, Vec<u8>); 5] = [
+        ("outer.der", outer.clone()),
+        ("inner.der", inner),
+        ("outer.pem", pem(&outer).into_bytes()),
+        ("outer.b64", b64(&outer).into_bytes()),
+        ("public.der", public_outer),
+    ];
+    let secrets = secret_lines();
+    for (name, bytes) in inputs {
+        let e = parse_private_key(&bytes, name, &mut NeverAsked).unwrap_err();
+        assert_eq!(e.kind, Kind::Usage, "{name}");
+        assert!(
+            e.message
+                .starts_with(&format!("private key {name} is corrupt: its "))
+                && e.message
+                    .ends_with(" is not valid DER (a length is not in its shortest form)"),
+            "{name}: {}",
+            e.message
+        );
+        assert!(
+            e.hint.as_ref().unwrap().contains("openssl pkey -in"),
+            "{name}"
+        );
+        assert_no_secret(&e, &secrets);
+    }
+}
+
+fn pem_body(name: &str) -> Vec<u8> {
+    let text = String::from_utf8(read(name)).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
 }
 
 #[test]

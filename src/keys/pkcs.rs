@@ -2,21 +2,22 @@
 //! (RFC 8017, appendix A.1.2) and encrypted PKCS#8 (RFC 5958 with PBES2 of
 //! RFC 8018).
 
+use der::Decode;
 use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::der::Decode;
 use rsa::pkcs8::pkcs5;
 use rsa::pkcs8::{EncryptedPrivateKeyInfo, PrivateKeyInfo};
 use rsa::RsaPrivateKey;
 
 use super::passphrase::{PassphraseSource, PASSPHRASE_ENV};
 use super::refusals::{
-    corrupt, invalid_numbers, invalid_rsa, not_rsa, quote, unsupported_encryption, RSA_ONLY_HINT,
+    invalid_numbers, invalid_rsa, not_rsa, quote, undecodable, unsupported_encryption,
+    RSA_ONLY_HINT,
 };
 use crate::error::{Error, Result};
 
 /// An RSA key from PKCS#8 DER; a key of another algorithm is refused by name.
 pub(super) fn from_pkcs8(der: &[u8], name: &str, what: &str) -> Result<RsaPrivateKey> {
-    let info = PrivateKeyInfo::from_der(der).map_err(|_| corrupt(name, what))?;
+    let info = PrivateKeyInfo::from_der(der).map_err(|e| undecodable(name, what, &e))?;
     let oid = info.algorithm.oid.to_string();
     let algorithm = match oid.as_str() {
         "1.2.840.113549.1.1.1" => {
@@ -43,7 +44,8 @@ pub(super) fn from_pkcs8(der: &[u8], name: &str, what: &str) -> Result<RsaPrivat
 
 /// A two-prime RSA key from PKCS#1 DER.
 pub(super) fn from_pkcs1(der: &[u8], name: &str, what: &str) -> Result<RsaPrivateKey> {
-    let parsed = rsa::pkcs1::RsaPrivateKey::from_der(der).map_err(|_| corrupt(name, what))?;
+    let parsed =
+        rsa::pkcs1::RsaPrivateKey::from_der(der).map_err(|e| undecodable(name, what, &e))?;
     if parsed.version() != rsa::pkcs1::Version::TwoPrime {
         return Err(Error::usage(format!(
             "private key {name} is a multi-prime RSA key, which I cannot use"
@@ -61,7 +63,7 @@ pub(super) fn from_encrypted(
     what: &str,
     pass: &mut dyn PassphraseSource,
 ) -> Result<RsaPrivateKey> {
-    let info = EncryptedPrivateKeyInfo::from_der(der).map_err(|_| corrupt(name, what))?;
+    let info = EncryptedPrivateKeyInfo::from_der(der).map_err(|e| undecodable(name, what, &e))?;
     check_encryption(&info.encryption_algorithm, name)?;
     let Some(passphrase) = pass.passphrase(name)? else {
         return Err(Error::usage(format!(

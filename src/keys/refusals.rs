@@ -46,6 +46,22 @@ pub(super) fn corrupt(name: &str, what: &str) -> Error {
     .with_hint("copy the whole key again, or export it afresh from where it was made")
 }
 
+/// Why DER did not decode: the general word, or a precise one for a length
+/// in more bytes than needed, which BER allows and DER does not (X.690 10.1).
+pub(super) fn undecodable(name: &str, what: &str, e: &der::Error) -> Error {
+    if !matches!(e.kind(), der::ErrorKind::Length { .. }) {
+        return corrupt(name, what);
+    }
+    Error::usage(format!(
+        "private key {name} is corrupt: its {what} is not valid DER (a length is not in its shortest form)"
+    ))
+    .with_hint(format!(
+        "export the key afresh from where it was made, or let OpenSSL re-encode it: \
+         openssl pkey -in {q} -out private.pem (with -inform DER for a binary file)",
+        q = quote(name)
+    ))
+}
+
 pub(super) fn invalid_numbers(name: &str, what: &str) -> Error {
     Error::usage(format!(
         "private key {name} is corrupt: its {what} holds RSA numbers that do not form a valid key"
