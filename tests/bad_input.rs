@@ -562,3 +562,65 @@ fn key_mode_warning_through_the_binary() {
     quiet.ok();
     assert_eq!(quiet.stderr, "");
 }
+
+/// The mode is checked only once the file loaded as a private key: for a
+/// public key, a certificate or garbage that others can read, the error about
+/// what the file really is comes alone, with no word about `chmod 600`.
+#[test]
+fn readable_wrong_files_get_the_real_error_alone() {
+    let env = Env::new();
+    let keys = Keys::new();
+    let sign = |path: &str| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut cmd = detached(env.home_path());
+        cmd.arg("--private-key").arg(path).args([
+            "sign",
+            "GET",
+            "http://127.0.0.1:1/rest/api/2/myself",
+            "--timestamp",
+            "1",
+            "--nonce",
+            "n",
+        ]);
+        env.run(&mut cmd)
+    };
+    for (name, gist) in [
+        ("public.pem", "holds a public key"),
+        ("cert.pem", "holds a certificate"),
+        ("text.pem", "is not a private key I can read"),
+        ("binary.bin", "is binary data"),
+    ] {
+        let path = keys.path(name);
+        let out = sign(&path);
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        // The error line first and the only one of its kind; a hint may follow.
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert!(
+            lines[0].starts_with("jira-oauth: error: ")
+                && lines[0].contains(&path)
+                && lines[0].contains(gist),
+            "{name}: {}",
+            out.stderr
+        );
+        assert!(
+            lines[1..].iter().all(|l| l.starts_with("hint: ")),
+            "{name}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("chmod"), "{name}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{name}: {}", out.stdout);
+    }
+    // The private key itself, just as readable, still works and warns.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("private.pem");
+    std::fs::copy(consumer_key_path(), &key).unwrap();
+    let out = sign(key.to_str().unwrap());
+    out.ok();
+    assert!(out.stdout.starts_with("OAuth "), "{}", out.stdout);
+    assert!(
+        out.stderr.starts_with("jira-oauth: warning: private key ")
+            && out.stderr.contains("(mode 0644); run chmod 600"),
+        "{}",
+        out.stderr
+    );
+}

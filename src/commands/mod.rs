@@ -131,10 +131,11 @@ fn keys(g: &Global, bulk: bool) -> Result<Keys> {
         });
     }
     let path = private_key_path(g)?;
+    // The mode matters only once the file is known to be a private key.
+    let key = keys::load_private_key(&path, &mut keys::EnvOrTty)?;
     if let Some(w) = keys::permission_warning(&path) {
         crate::warn(&w);
     }
-    let key = keys::load_private_key(&path, &mut keys::EnvOrTty)?;
     let key = if bulk {
         RsaKey::bulk(key)
     } else {
