@@ -283,24 +283,76 @@ fn file_problems() {
     assert!(e.message.contains("empty"), "{}", e.message);
 }
 
+/// Files the loader cannot read: each one exit 2 through the binary, with an
+/// error line naming it. Root reads a mode 0000 file, but not a directory nor
+/// a path that runs through a regular file, so those two are checked whoever
+/// runs the test (CI runs as root).
 #[cfg(unix)]
 #[test]
 fn unreadable_file() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("locked.pem");
-    std::fs::write(&path, read("rsa.pkcs8.pem")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read(&path).is_ok() {
-        return; // root reads anything
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, read("rsa.pkcs8.pem")).unwrap();
+    let subdir = dir.path().join("keys");
+    std::fs::create_dir(&subdir).unwrap();
+    let through_file = key.join("private.pem"); // ENOTDIR
+    for (path, error) in [
+        (
+            &subdir,
+            format!(
+                "private key {} is a directory, not a file",
+                subdir.display()
+            ),
+        ),
+        (
+            &through_file,
+            format!("cannot read private key file {}: ", through_file.display()),
+        ),
+    ] {
+        let (code, stderr) = sign_with_key(path, dir.path());
+        assert_eq!(code, Some(2), "{stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!("jira-oauth: error: {error}")),
+            "{stderr}"
+        );
+        assert_eq!(stderr.matches("jira-oauth: error:").count(), 1, "{stderr}");
     }
-    let e = load_private_key(&path, &mut NeverAsked).unwrap_err();
+
+    let locked = dir.path().join("locked.pem");
+    std::fs::write(&locked, read("rsa.pkcs8.pem")).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_ok() {
+        eprintln!("unreadable_file: mode 0000 part skipped, this user (root) reads such a file");
+        return;
+    }
+    let e = load_private_key(&locked, &mut NeverAsked).unwrap_err();
     assert_eq!(e.kind, Kind::Usage);
     assert!(
         e.message.contains("permission denied") && e.message.contains("locked.pem"),
         "{}",
         e.message
     );
+}
+
+/// `jira-oauth sign` with the key at `key`, in a bare environment whose home
+/// is `home`: the exit code and stderr.
+#[cfg(unix)]
+fn sign_with_key(key: &Path, home: &Path) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jira-oauth"))
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .arg("--private-key")
+        .arg(key)
+        .args(["sign", "GET", "http://127.0.0.1:1/rest/api/2/myself"])
+        .args(["--timestamp", "1", "--nonce", "n"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.stdout.is_empty());
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
 }
 
 #[test]
