@@ -233,7 +233,7 @@ fn every_bad_input_is_one_clear_line() {
         with_key(
             &k("non-minimal.der"),
             2,
-            "non-minimal.der is corrupt: its DER is not valid DER (a length is not in its shortest form)",
+            "non-minimal.der is corrupt: its DER encodes a length in more bytes than needed, which DER forbids",
         ),
         with_key(&k("a-directory"), 2, "a-directory is a directory"),
         with_key(&k("public.pem"), 2, "holds a public key"),

@@ -463,7 +463,7 @@ fn non_minimal_der_lengths_are_refused() {
             e.message
                 .starts_with(&format!("private key {name} is corrupt: its "))
                 && e.message
-                    .ends_with(" is not valid DER (a length is not in its shortest form)"),
+                    .ends_with(" encodes a length in more bytes than needed, which DER forbids"),
             "{name}: {}",
             e.message
         );

@@ -53,7 +53,7 @@ pub(super) fn undecodable(name: &str, what: &str, e: &der::Error) -> Error {
         return corrupt(name, what);
     }
     Error::usage(format!(
-        "private key {name} is corrupt: its {what} is not valid DER (a length is not in its shortest form)"
+        "private key {name} is corrupt: its {what} encodes a length in more bytes than needed, which DER forbids"
     ))
     .with_hint(format!(
         "export the key afresh from where it was made, or let OpenSSL re-encode it: \
