@@ -9,8 +9,8 @@
 //! Here: the public API and the way from a path to a key. The forms a file
 //! comes in each have a module: `pem` (armoured blocks), `der_shape` (binary
 //! DER told apart by its structure), `text` (text that is not PEM), `openssh`;
-//! `pkcs` decodes the forms that can hold an RSA key, `refusals` words every
-//! refusal, `passphrase` and `file_mode` serve the callers.
+//! `pkcs` decodes the forms that can hold an RSA key, `refusals` holds the words of the
+//! refusals the forms share, `passphrase` and `file_mode` serve the callers.
 
 use std::io::Read;
 use std::path::Path;
