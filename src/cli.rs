@@ -17,10 +17,12 @@ First use: a key pair, then one login (the browser approves), then plain calls:
 The OAuth dance, as Atlassian's Java sample does it:
   jira-oauth requestToken https://jira.example.com
   (open the printed URL, click Allow, note the verifier)
-  jira-oauth accessToken https://jira.example.com REQUEST_TOKEN TOKEN_SECRET VERIFIER
-  jira-oauth request ACCESS_TOKEN https://jira.example.com/rest/api/2/issue/HSP-1
+  jira-oauth accessToken https://jira.example.com \\
+      REQUEST_TOKEN TOKEN_SECRET VERIFIER
+  jira-oauth request TOKEN https://jira.example.com/rest/api/2/issue/HSP-1
 
-Exit codes: 0 success, 1 HTTP error, 2 bad input, 3 no answer, 4 OAuth refused.";
+Exit codes: 0 success, 1 HTTP error, 2 bad input, 3 no answer, 4 OAuth refused,
+130 interrupted.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -36,10 +38,12 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options that every command takes, before or after its name.
+/// Options that commands share, before or after the command's name; each
+/// command offers those it uses (see [`GLOBALS_USED`]).
 // One line per option reads as the table it is.
 #[rustfmt::skip]
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Consumer key of JIRA's Application Link [default: the stored login's, else
     /// hardcoded-consumer]
@@ -121,7 +125,8 @@ pub enum Command {
     #[command(
         name = "accessToken",
         visible_alias = "access-token",
-        after_help = "Example:\n  jira-oauth accessToken https://jira.example.com REQUEST_TOKEN TOKEN_SECRET VERIFIER"
+        after_help = "Example:\n  jira-oauth accessToken https://jira.example.com \\\n      \
+                      REQUEST_TOKEN TOKEN_SECRET VERIFIER"
     )]
     AccessToken(AccessTokenArgs),
 
@@ -131,10 +136,11 @@ If the first argument is not a URL or a /path, it is the access token (the Java 
 order); else the token comes from JIRA_OAUTH_ACCESS_TOKEN.
 
 Examples:
-  jira-oauth request ACCESS_TOKEN https://jira.example.com/rest/api/2/issue/HSP-1
-  jira-oauth request TOKEN /rest/api/2/search -q 'jql=summary ~ \"C++\"' --paginate
-  jira-oauth request TOKEN -X POST -d '{\"body\":\"Done.\"}' /rest/api/2/issue/HSP-1/comment
-  jira-oauth request TOKEN --parallel 8 /rest/api/2/issue/HSP-1 /rest/api/2/issue/HSP-2")]
+  jira-oauth request TOKEN https://jira.example.com/rest/api/2/issue/HSP-1
+  jira-oauth request /rest/api/2/search -q 'jql=summary ~ \"C++\"' --paginate
+  jira-oauth request -d '{\"body\":\"Done.\"}' /rest/api/2/issue/HSP-1/comment
+  jira-oauth request --parallel 8 \\
+      /rest/api/2/issue/HSP-1 /rest/api/2/issue/HSP-2")]
     Request(RequestArgs),
 
     /// Print the Authorization header a request would carry (for curl and other tools)
@@ -142,9 +148,10 @@ Examples:
 With --timestamp and --nonce fixed, the output is deterministic for the RSA and HMAC methods.
 
 Examples:
-  curl -H \"Authorization: $(jira-oauth sign GET https://jira.example.com/rest/api/2/myself --token TOKEN)\" \\
-       https://jira.example.com/rest/api/2/myself
-  jira-oauth sign GET 'https://h/rest/api/2/search?jql=a b' --token T --timestamp 1 --nonce n --base-string")]
+  url=https://jira.example.com/rest/api/2/myself
+  curl -H \"Authorization: $(jira-oauth sign GET \"$url\" --token TOKEN)\" \"$url\"
+  jira-oauth sign GET 'https://h/rest/api/2/search?jql=a b' --token T \\
+      --timestamp 1 --nonce n --base-string")]
     Sign(SignArgs),
 
     /// The whole dance in one go: approve in the browser, the access token is stored
@@ -190,16 +197,14 @@ Examples:
     /// Print shell completions: bash, zsh, fish, powershell or elvish
     #[command(after_help = "\
 Examples:
-  jira-oauth completions bash > ~/.local/share/bash-completion/completions/jira-oauth
+  jira-oauth completions bash \\
+      > ~/.local/share/bash-completion/completions/jira-oauth
   jira-oauth completions zsh > \"${fpath[1]}/_jira-oauth\"
   jira-oauth completions fish > ~/.config/fish/completions/jira-oauth.fish")]
     Completions(CompletionsArgs),
 
-    /// Print the manual page (roff)
-    #[command(
-        hide = true,
-        after_help = "Example:\n  jira-oauth man > jira-oauth.1 && man ./jira-oauth.1"
-    )]
+    /// Print the manual page (roff), every command's options included
+    #[command(after_help = "Example:\n  jira-oauth man > jira-oauth.1 && man ./jira-oauth.1")]
     Man,
 
     /// Print the public key (PEM) of --private-key and its SHA-256 fingerprint

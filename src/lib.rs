@@ -11,6 +11,7 @@
 pub mod atomic_file;
 pub mod cli;
 pub mod client;
+pub mod command_line;
 pub mod commands;
 pub mod config;
 pub mod credentials;

@@ -1,6 +1,5 @@
 //! The binary: parse, run, and turn an error into one line and an exit code.
 
-use clap::Parser;
 use jira_oauth::{cli::Cli, commands, Error, Kind};
 use std::process::ExitCode;
 
@@ -13,7 +12,7 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("jira-oauth: error: internal error{place} (a bug: please report it)");
     }));
-    let cli = match Cli::try_parse() {
+    let cli = match jira_oauth::command_line::parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };

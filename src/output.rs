@@ -30,7 +30,8 @@ pub fn render(format: Format, text: &str, env: &[(&str, &str)], json: serde_json
         Format::Json => format!("{json}\n"),
         Format::Env => env
             .iter()
-            .map(|(k, v)| format!("{k}={}\n", shell_quote(v)))
+            // Exported, so that the next jira-oauth (a child) sees them.
+            .map(|(k, v)| format!("export {k}={}\n", shell_quote(v)))
             .collect(),
     }
 }
@@ -53,6 +54,6 @@ mod tests {
             &[("A", "1"), ("B", "it's")],
             serde_json::json!({}),
         );
-        assert_eq!(out, "A='1'\nB='it'\\''s'\n");
+        assert_eq!(out, "export A='1'\nexport B='it'\\''s'\n");
     }
 }

@@ -200,14 +200,27 @@ fn token_commands_in_env_form_eval_back() {
     assert_eq!(vars[1].0, "JIRA_OAUTH_ACCESS_TOKEN_SECRET");
     env.secret(&vars[1].1);
 
-    // The token it names signs REST calls.
-    let out = env.run(
-        env.cmd()
-            .env("JIRA_OAUTH_ACCESS_TOKEN", &vars[0].1)
-            .args(["request", &format!("{base}{ISSUE}")]),
+    // A shell that runs those lines (as `eval "$(…)"` does) hands the
+    // token and its secret to the next jira-oauth, a child process.
+    let script = format!(
+        "{}\nexec \"$BIN\" --private-key \"$KEY\" request '{base}{ISSUE}'",
+        out.stdout
     );
-    out.ok();
+    let sh = env.run(
+        assert_cmd::Command::new("sh")
+            .args(["-c", &script])
+            .env_clear()
+            .env("HOME", env.home_path())
+            .env("XDG_CONFIG_HOME", env.home_path().join("config"))
+            .env("BIN", assert_cmd::cargo::cargo_bin("jira-oauth"))
+            .env("KEY", consumer_key_path()),
+    );
+    sh.ok();
     assert_eq!(jira.last_request().unwrap().outcome, Outcome::Ok);
+    assert_eq!(
+        jira.last_request().unwrap().param("oauth_token"),
+        Some(vars[0].1.as_str())
+    );
 }
 
 #[test]

@@ -29,16 +29,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Whoami(a) => login::whoami(g, &a),
         Command::Keygen(a) => keygen::run(g, &a),
         Command::Completions(a) => {
-            use clap::CommandFactory;
             let mut out = Vec::new();
-            clap_complete::generate(a.shell, &mut Cli::command(), "jira-oauth", &mut out);
+            let mut cmd = crate::command_line::command();
+            clap_complete::generate(a.shell, &mut cmd, "jira-oauth", &mut out);
             crate::output::print_stdout(&out)
         }
         Command::Man => {
-            use clap::CommandFactory;
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
+            let out = crate::command_line::manual()
                 .map_err(|e| Error::network(format!("cannot render the manual page: {e}")))?;
             crate::output::print_stdout(&out)
         }

@@ -263,12 +263,13 @@ pub fn fetch_served(jira: &MockJira, path: &str) -> Vec<u8> {
     raw[at + 4..].to_vec()
 }
 
-/// Parses `NAME='value'` lines as a POSIX shell would (single quotes, with
-/// `'\''` for a quote), refusing anything else.
+/// Parses `export NAME='value'` lines as a POSIX shell would (single
+/// quotes, with `'\''` for a quote), refusing anything else.
 pub fn parse_env(text: &str) -> Vec<(String, String)> {
     text.lines()
         .map(|line| {
-            let (name, rest) = line.split_once('=').expect("NAME=");
+            let assignment = line.strip_prefix("export ").expect("export NAME=");
+            let (name, rest) = assignment.split_once('=').expect("NAME=");
             assert!(
                 name.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
                 "{line}"
