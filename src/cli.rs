@@ -209,7 +209,11 @@ Examples:
 
     /// Print the public key (PEM) of --private-key and its SHA-256 fingerprint
     #[command(after_help = "\
-Paste the PEM into the Public Key field of JIRA's Application Link (incoming authentication).")]
+Paste the PEM into the Public Key field of JIRA's Application Link (incoming
+authentication).
+
+Example:
+  jira-oauth pubkey --private-key ./keys/private.pem")]
     Pubkey,
 
     /// Check the setup, one line per check with what to fix

@@ -62,6 +62,33 @@ pub fn command() -> clap::Command {
     cmd
 }
 
+/// The same command line for the generators (completions, the manual
+/// page), which list hidden options too: each command gets copies of the
+/// shared options it uses, and no others.
+pub fn command_to_describe() -> clap::Command {
+    let cmd = Cli::command();
+    let shared_args: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let mut cmd = cmd.mut_args(|a| a.global(false));
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let used = used_by(&name);
+        let own: Vec<clap::Arg> = shared_args
+            .iter()
+            .filter(|a| used.contains(&a.get_id().as_str()))
+            .cloned()
+            .collect();
+        cmd = cmd.mut_subcommand(&name, |sub| sub.args(own));
+    }
+    cmd
+}
+
 /// Parses the process's arguments.
 pub fn parse() -> Result<Cli, clap::Error> {
     let matches = command().try_get_matches()?;
@@ -71,7 +98,8 @@ pub fn parse() -> Result<Cli, clap::Error> {
 /// The manual page: the program's, then each command's synopsis, text and
 /// options, all in one page.
 pub fn manual() -> std::io::Result<Vec<u8>> {
-    let cmd = command();
+    let mut cmd = command_to_describe();
+    cmd.build();
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {

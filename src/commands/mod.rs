@@ -30,7 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Keygen(a) => keygen::run(g, &a),
         Command::Completions(a) => {
             let mut out = Vec::new();
-            let mut cmd = crate::command_line::command();
+            let mut cmd = crate::command_line::command_to_describe();
             clap_complete::generate(a.shell, &mut cmd, "jira-oauth", &mut out);
             crate::output::print_stdout(&out)
         }
