@@ -234,8 +234,8 @@ Example:
 
 #[derive(Debug, Args)]
 pub struct RequestTokenArgs {
-    /// JIRA's base URL, with its context path (https://host/jira)
-    pub jira_base_url: String,
+    /// JIRA's base URL, with its context path (https://host/jira) [default: --base-url]
+    pub jira_base_url: Option<String>,
     /// oauth_callback: where JIRA sends the user after approval
     #[arg(long, default_value = "oob", value_name = "URL")]
     pub callback: String,
@@ -262,8 +262,8 @@ pub struct AccessTokenArgs {
 
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
-    /// JIRA's base URL, as given to login
-    pub jira_base_url: String,
+    /// JIRA's base URL, as given to login [default: --base-url, else the only stored login]
+    pub jira_base_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -92,8 +92,9 @@ impl Config {
         let base_url = match explicit_base {
             Some(b) => Some(urls::normalize_base(&b)?),
             None if need_base => {
-                let required = matches!(wants.token, TokenWant::Required(None));
-                only_base(&logins, has_path || (required && given_token.is_none()))?
+                // `doctor` alone may go on without one (it checks the key).
+                let optional = matches!(wants.token, TokenWant::Optional(_));
+                only_base(&logins, has_path || (wants.needs_base && !optional))?
             }
             None => None,
         };
