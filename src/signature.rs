@@ -2,9 +2,9 @@
 //! function per section, named after it:
 //! <https://www.rfc-editor.org/rfc/rfc5849#section-3.4>.
 //!
-//! Everything here is pure: no clock, no randomness, no I/O. The nonce and the
-//! timestamp arrive as ordinary `oauth_*` parameters; the key arrives in a
-//! [`Signer`].
+//! Everything here is pure: no clock, no nonce, no I/O (the random factor of
+//! RSA blinding cancels out of the signature). The nonce and the timestamp
+//! arrive as ordinary `oauth_*` parameters; the key arrives in a [`Signer`].
 
 use crate::rsa_backend::{Hash, RsaKey};
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -235,10 +235,10 @@ impl fmt::Debug for Signer {
 impl Signer {
     /// An RSA signer; `method` must be `RSA-SHA1` or `RSA-SHA256`.
     pub fn rsa(method: SignatureMethod, key: RsaPrivateKey) -> Option<Signer> {
-        Signer::rsa_with(method, RsaKey::pure(key))
+        Signer::rsa_with(method, RsaKey::new(key))
     }
 
-    /// An RSA signer with a chosen backend.
+    /// As `rsa`, with the key already wrapped.
     pub fn rsa_with(method: SignatureMethod, key: RsaKey) -> Option<Signer> {
         match method {
             SignatureMethod::RsaSha1 => Some(Signer::RsaSha1(key)),

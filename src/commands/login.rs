@@ -25,7 +25,7 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     let request_url = urls::endpoint(&base, "/plugins/servlet/oauth/request-token")?;
     let access_url = urls::endpoint(&base, "/plugins/servlet/oauth/access-token")?;
     let myself_url = urls::endpoint(&base, "/rest/api/2/myself")?;
-    let keys = keys(g, false)?;
+    let keys = keys(g)?;
     let listener = match port {
         Some(p) => Some(Listener::bind(p)?),
         None => None,

@@ -14,7 +14,6 @@ mod stored;
 use crate::cli::{Cli, Command, Global, TokenMethod};
 use crate::client::{Client, Keys};
 use crate::error::{Error, Result};
-use crate::rsa_backend::RsaKey;
 use crate::signature::{percent_encode, Signer};
 use crate::{keys, transport};
 use reqwest::Method;
@@ -74,8 +73,7 @@ pub fn run(cli: Cli) -> Result<()> {
 /// The consumer's client: its key (or secrets), the transport, the
 /// placement. `secrets` are the token secrets in play, kept out of `-v`.
 fn client(g: &Global, secrets: &[&str], urls: &[&url::Url]) -> Result<Client> {
-    // OpenSSL costs ~3 ms more to start and saves ~2 ms a signature.
-    client_with_keys(g, keys(g, urls.len() > 2)?, secrets, urls)
+    client_with_keys(g, keys(g)?, secrets, urls)
 }
 
 /// As `client`, with keys already loaded (one passphrase prompt for many clients).
@@ -120,9 +118,8 @@ fn transport_options(g: &Global, secrets: &[&str], urls: &[&url::Url]) -> transp
     }
 }
 
-/// The RSA key, or the consumer secret for the shared-secret methods;
-/// `bulk` picks the RSA backend that is fastest over many signatures.
-fn keys(g: &Global, bulk: bool) -> Result<Keys> {
+/// The RSA key, or the consumer secret for the shared-secret methods.
+fn keys(g: &Global) -> Result<Keys> {
     let method = g.signature_method;
     if !method.is_rsa() {
         return Ok(Keys::Secret {
@@ -135,13 +132,8 @@ fn keys(g: &Global, bulk: bool) -> Result<Keys> {
         crate::warn(&w);
     }
     let key = keys::load_private_key(&path, &mut keys::EnvOrTty)?;
-    let key = if bulk {
-        RsaKey::bulk(key)
-    } else {
-        RsaKey::pure(key)
-    };
     Ok(Keys::Rsa(Box::new(
-        Signer::rsa_with(method, key).expect("an RSA method"),
+        Signer::rsa(method, key).expect("an RSA method"),
     )))
 }
 

@@ -33,7 +33,7 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
         timestamp: a.timestamp.unwrap_or_else(|| unix_time(SystemTime::now())),
         nonce: a.nonce.clone().unwrap_or_else(new_nonce),
     };
-    let keys = keys(g, false)?;
+    let keys = keys(g)?;
     let token_secret = g.token_secret.as_deref().unwrap_or_default();
     let signed = oauth::sign(
         method.as_str(),
