@@ -86,6 +86,14 @@ impl Keys {
         let binary: Vec<u8> = (0..=255u8).cycle().take(1200).collect();
         write("binary.bin", &binary);
         write("text.pem", b"this is not a key\n");
+        // The test key's DER with its outer length in three bytes (82 → 83 00):
+        // BER, not DER (X.690 10.1).
+        let der = std::fs::read(data("keys/rsa.pkcs8.der")).unwrap();
+        assert_eq!(der[..2], [0x30, 0x82]);
+        write(
+            "non-minimal.der",
+            &[&[0x30, 0x83, 0x00], &der[2..]].concat(),
+        );
         std::fs::create_dir(dir.path().join("a-directory")).unwrap();
         for fixture in [
             "keys/public.pem",
@@ -222,6 +230,11 @@ fn every_bad_input_is_one_clear_line() {
         with_key(&k("no-end.pem"), 2, "no-end.pem"),
         with_key(&k("binary.bin"), 2, "binary.bin is binary data"),
         with_key(&k("text.pem"), 2, "text.pem is not a private key"),
+        with_key(
+            &k("non-minimal.der"),
+            2,
+            "non-minimal.der is corrupt: its DER encodes a length in more bytes than needed, which DER forbids",
+        ),
         with_key(&k("a-directory"), 2, "a-directory is a directory"),
         with_key(&k("public.pem"), 2, "holds a public key"),
         with_key(&k("cert.pem"), 2, "certificate"),
@@ -548,4 +561,66 @@ fn key_mode_warning_through_the_binary() {
     let quiet = sign(0o400);
     quiet.ok();
     assert_eq!(quiet.stderr, "");
+}
+
+/// The mode is checked only once the file loaded as a private key: for a
+/// public key, a certificate or garbage that others can read, the error about
+/// what the file really is comes alone, with no word about `chmod 600`.
+#[test]
+fn readable_wrong_files_get_the_real_error_alone() {
+    let env = Env::new();
+    let keys = Keys::new();
+    let sign = |path: &str| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut cmd = detached(env.home_path());
+        cmd.arg("--private-key").arg(path).args([
+            "sign",
+            "GET",
+            "http://127.0.0.1:1/rest/api/2/myself",
+            "--timestamp",
+            "1",
+            "--nonce",
+            "n",
+        ]);
+        env.run(&mut cmd)
+    };
+    for (name, gist) in [
+        ("public.pem", "holds a public key"),
+        ("cert.pem", "holds a certificate"),
+        ("text.pem", "is not a private key I can read"),
+        ("binary.bin", "is binary data"),
+    ] {
+        let path = keys.path(name);
+        let out = sign(&path);
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        // The error line first and the only one of its kind; a hint may follow.
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert!(
+            lines[0].starts_with("jira-oauth: error: ")
+                && lines[0].contains(&path)
+                && lines[0].contains(gist),
+            "{name}: {}",
+            out.stderr
+        );
+        assert!(
+            lines[1..].iter().all(|l| l.starts_with("hint: ")),
+            "{name}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("chmod"), "{name}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{name}: {}", out.stdout);
+    }
+    // The private key itself, just as readable, still works and warns.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("private.pem");
+    std::fs::copy(consumer_key_path(), &key).unwrap();
+    let out = sign(key.to_str().unwrap());
+    out.ok();
+    assert!(out.stdout.starts_with("OAuth "), "{}", out.stdout);
+    assert!(
+        out.stderr.starts_with("jira-oauth: warning: private key ")
+            && out.stderr.contains("(mode 0644); run chmod 600"),
+        "{}",
+        out.stderr
+    );
 }

@@ -283,24 +283,76 @@ fn file_problems() {
     assert!(e.message.contains("empty"), "{}", e.message);
 }
 
+/// Files the loader cannot read: each one exit 2 through the binary, with an
+/// error line naming it. Root reads a mode 0000 file, but not a directory nor
+/// a path that runs through a regular file, so those two are checked whoever
+/// runs the test (CI runs as root).
 #[cfg(unix)]
 #[test]
 fn unreadable_file() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("locked.pem");
-    std::fs::write(&path, read("rsa.pkcs8.pem")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read(&path).is_ok() {
-        return; // root reads anything
+    let key = dir.path().join("key.pem");
+    std::fs::write(&key, read("rsa.pkcs8.pem")).unwrap();
+    let subdir = dir.path().join("keys");
+    std::fs::create_dir(&subdir).unwrap();
+    let through_file = key.join("private.pem"); // ENOTDIR
+    for (path, error) in [
+        (
+            &subdir,
+            format!(
+                "private key {} is a directory, not a file",
+                subdir.display()
+            ),
+        ),
+        (
+            &through_file,
+            format!("cannot read private key file {}: ", through_file.display()),
+        ),
+    ] {
+        let (code, stderr) = sign_with_key(path, dir.path());
+        assert_eq!(code, Some(2), "{stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!("jira-oauth: error: {error}")),
+            "{stderr}"
+        );
+        assert_eq!(stderr.matches("jira-oauth: error:").count(), 1, "{stderr}");
     }
-    let e = load_private_key(&path, &mut NeverAsked).unwrap_err();
+
+    let locked = dir.path().join("locked.pem");
+    std::fs::write(&locked, read("rsa.pkcs8.pem")).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_ok() {
+        eprintln!("unreadable_file: mode 0000 part skipped, this user (root) reads such a file");
+        return;
+    }
+    let e = load_private_key(&locked, &mut NeverAsked).unwrap_err();
     assert_eq!(e.kind, Kind::Usage);
     assert!(
         e.message.contains("permission denied") && e.message.contains("locked.pem"),
         "{}",
         e.message
     );
+}
+
+/// `jira-oauth sign` with the key at `key`, in a bare environment whose home
+/// is `home`: the exit code and stderr.
+#[cfg(unix)]
+fn sign_with_key(key: &Path, home: &Path) -> (Option<i32>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jira-oauth"))
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .arg("--private-key")
+        .arg(key)
+        .args(["sign", "GET", "http://127.0.0.1:1/rest/api/2/myself"])
+        .args(["--timestamp", "1", "--nonce", "n"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.stdout.is_empty());
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
 }
 
 #[test]
@@ -349,13 +401,6 @@ fn truncated_corrupt_and_garbage_inputs() {
 
 #[test]
 fn der_forms_of_refused_keys() {
-    let b64 = |name: &str| {
-        let text = String::from_utf8(read(name)).unwrap();
-        let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-        base64::engine::general_purpose::STANDARD
-            .decode(body)
-            .unwrap()
-    };
     for (name, word) in [
         ("public.pem", "public key"),
         ("public.pkcs1.pem", "public key"),
@@ -365,7 +410,7 @@ fn der_forms_of_refused_keys() {
         ("dsa.pem", "DSA"),
         ("ed25519.pem", "Ed25519"),
     ] {
-        let e = parse_private_key(&b64(name), "k.der", &mut NeverAsked).unwrap_err();
+        let e = parse_private_key(&pem_body(name), "k.der", &mut NeverAsked).unwrap_err();
         assert_eq!(e.kind, Kind::Usage);
         assert!(
             e.message.contains(word) && e.message.contains("k.der"),
@@ -373,6 +418,69 @@ fn der_forms_of_refused_keys() {
             e.message
         );
     }
+}
+
+/// DER has one length encoding, the shortest (X.690 10.1); BER's longer ones
+/// are refused by name, not taken for a key or for what the key resembles.
+#[test]
+fn non_minimal_der_lengths_are_refused() {
+    let der = read("rsa.pkcs8.der");
+    assert_eq!(der[..2], [0x30, 0x82], "outer length in two bytes");
+    // The outer length in three bytes, the first of them zero.
+    let mut outer = vec![0x30, 0x83, 0x00];
+    outer.extend_from_slice(&der[2..]);
+    // The version INTEGER's length (01) as 81 01, the outer length one more.
+    assert_eq!(der[4..7], [0x02, 0x01, 0x00], "version INTEGER 0");
+    let inner_len = u16::from_be_bytes([der[2], der[3]]) + 1;
+    let mut inner = vec![0x30, 0x82];
+    inner.extend_from_slice(&inner_len.to_be_bytes());
+    inner.extend_from_slice(&[0x02, 0x81, 0x01, 0x00]);
+    inner.extend_from_slice(&der[7..]);
+    let public = pem_body("public.pem");
+    assert_eq!(public[..2], [0x30, 0x82], "SPKI length in two bytes");
+    let mut public_outer = vec![0x30, 0x83, 0x00];
+    public_outer.extend_from_slice(&public[2..]);
+
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let pem = |bytes: &[u8]| {
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            b64(bytes)
+        )
+    };
+    let inputs: [(&str, Vec<u8>); 5] = [
+        ("outer.der", outer.clone()),
+        ("inner.der", inner),
+        ("outer.pem", pem(&outer).into_bytes()),
+        ("outer.b64", b64(&outer).into_bytes()),
+        ("public.der", public_outer),
+    ];
+    let secrets = secret_lines();
+    for (name, bytes) in inputs {
+        let e = parse_private_key(&bytes, name, &mut NeverAsked).unwrap_err();
+        assert_eq!(e.kind, Kind::Usage, "{name}");
+        assert!(
+            e.message
+                .starts_with(&format!("private key {name} is corrupt: its "))
+                && e.message
+                    .ends_with(" encodes a length in more bytes than needed, which DER forbids"),
+            "{name}: {}",
+            e.message
+        );
+        assert!(
+            e.hint.as_ref().unwrap().contains("openssl pkey -in"),
+            "{name}"
+        );
+        assert_no_secret(&e, &secrets);
+    }
+}
+
+fn pem_body(name: &str) -> Vec<u8> {
+    let text = String::from_utf8(read(name)).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
 }
 
 #[test]
