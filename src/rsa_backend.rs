@@ -2,10 +2,11 @@
 //! the primitive under RSA-SHA1 ([RFC 5849 §3.4.3](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.3)),
 //! by the pure-Rust `rsa` crate.
 //!
-//! Signing is blinded (RUSTSEC-2023-0071: unblinded signing leaks the key
-//! through its timing). The blinding factor is random, but PKCS#1 v1.5 is
-//! deterministic: it cancels out, and the same key and data always give the
-//! same signature.
+//! The crate's big-number arithmetic is not constant-time (RUSTSEC-2023-0071,
+//! still open for it), so signing is blinded: the private operation runs on
+//! a randomly masked value, which hides most of the key-dependent timing.
+//! The mask cancels out and PKCS#1 v1.5 is deterministic: the same key and
+//! data always give the same signature.
 
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha1::{Digest, Sha1};
