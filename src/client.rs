@@ -1,6 +1,7 @@
 //! A signed call: the signer (pure) and the transport (I/O) joined, with the
 //! clock and the nonce drawn here, and the answer checked for refusals.
 
+use crate::body::{self, Body, FORM};
 use crate::error::{Error, Result};
 use crate::oauth::{self, AuthIn, Protocol};
 use crate::problem::{self, Context};
@@ -12,8 +13,6 @@ use reqwest::Method;
 use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 use url::Url;
-
-pub const FORM: &str = "application/x-www-form-urlencoded";
 
 /// How requests are signed: an RSA key, or the shared secrets' method.
 #[derive(Debug, Clone)]
@@ -47,22 +46,6 @@ impl Keys {
             Keys::Rsa(s) => s.method(),
             Keys::Secret { method, .. } => *method,
         }
-    }
-}
-
-/// A request body and its media type.
-#[derive(Debug, Clone)]
-pub struct Body {
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
-
-impl Body {
-    fn is_form(&self) -> bool {
-        self.content_type
-            .split(';')
-            .next()
-            .is_some_and(|t| t.trim().eq_ignore_ascii_case(FORM))
     }
 }
 
@@ -180,6 +163,7 @@ impl Client {
     /// the CPU-bound half of a call, which may run ahead on another thread.
     pub fn prepare(&self, call: &Call) -> Result<Prepared> {
         refuse_plaintext_in_clear(self.keys.method(), &call.url)?;
+        body::check_auth_in(self.auth_in, &call.method, call.body.as_ref())?;
         let sent_at = SystemTime::now();
         let protocol = Protocol {
             consumer_key: self.consumer_key.clone(),
@@ -189,11 +173,10 @@ impl Client {
             timestamp: unix_time(sent_at),
             nonce: new_nonce(),
         };
-        let form = call.body.as_ref().filter(|b| b.is_form());
         let signed = oauth::sign(
             call.method.as_str(),
             &call.url,
-            form.map(|b| b.bytes.as_slice()),
+            body::signed_form(&call.method, call.body.as_ref()),
             &protocol,
             &self.keys.signer(&call.token_secret),
         );
@@ -213,32 +196,14 @@ impl Client {
                 .headers
                 .push(("Authorization".into(), signed.authorization())),
             AuthIn::Query => req.url = signed.url_with_params(&call.url),
-            AuthIn::Body => match &call.body {
-                Some(b) if !b.is_form() => {
-                    return Err(Error::usage(format!(
-                        "--auth-in body needs a form body, and this one is {}",
-                        b.content_type
-                    ))
-                    .with_hint("use --auth-in header or query"))
+            AuthIn::Body => {
+                // A POST with a form body or none: checked above.
+                let existing = call.body.as_ref().map(|b| b.bytes.as_slice());
+                req.body = Some(signed.body_with_params(existing.unwrap_or_default()));
+                if call.body.is_none() {
+                    req.headers.push(("Content-Type".into(), FORM.into()));
                 }
-                _ if matches!(call.method, Method::GET | Method::HEAD) => {
-                    return Err(Error::usage(format!(
-                        "--auth-in body cannot be used with {}: it has no body",
-                        call.method
-                    ))
-                    .with_hint("use --auth-in header or query"))
-                }
-                body => {
-                    let existing = body
-                        .as_ref()
-                        .map(|b| b.bytes.as_slice())
-                        .unwrap_or_default();
-                    req.body = Some(signed.body_with_params(existing));
-                    if body.is_none() {
-                        req.headers.push(("Content-Type".into(), FORM.into()));
-                    }
-                }
-            },
+            }
         }
         Ok(Prepared {
             request: req,

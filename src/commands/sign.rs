@@ -2,8 +2,9 @@
 //! curl command) that a request would carry, for other tools to use.
 
 use super::{check_token, keys};
+use crate::body::{self, Body, FORM};
 use crate::cli::{Global, SignArgs};
-use crate::client::{new_nonce, refuse_plaintext_in_clear, unix_time, FORM};
+use crate::client::{new_nonce, refuse_plaintext_in_clear, unix_time};
 use crate::error::{Error, Result};
 use crate::oauth::{self, AuthIn, Protocol};
 use crate::output::shell_quote;
@@ -18,12 +19,13 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
     if let Some(t) = &a.token {
         check_token("token", t)?;
     }
-    let content_type = a.content_type.as_deref().unwrap_or(FORM);
-    let is_form = content_type
-        .split(';')
-        .next()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case(FORM));
-    let form = a.data.as_deref().filter(|_| is_form).map(str::as_bytes);
+    let body = a
+        .data
+        .as_ref()
+        .map(|d| Body::new(a.content_type.clone(), d.clone().into_bytes()));
+    if a.curl {
+        body::check_auth_in(g.auth_in, &method, body.as_ref())?;
+    }
 
     let protocol = Protocol {
         consumer_key: g.consumer_key.clone(),
@@ -38,7 +40,7 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
     let signed = oauth::sign(
         method.as_str(),
         &url,
-        form,
+        body::signed_form(&method, body.as_ref()),
         &protocol,
         &keys.signer(token_secret),
     );
@@ -47,14 +49,14 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
         signed.base_string.clone()
     } else if a.curl {
         let mut cmd = vec!["curl".to_string()];
-        if method != reqwest::Method::GET || a.data.is_some() {
+        if method != reqwest::Method::GET || body.is_some() {
             cmd.push(format!("-X {method}"));
         }
         let target = match g.auth_in {
             AuthIn::Query => signed.url_with_params(&url),
             _ => url.clone(),
         };
-        let mut body = a.data.clone().map(String::into_bytes);
+        let mut sent = body.clone();
         match g.auth_in {
             AuthIn::Header => cmd.push(format!(
                 "-H {}",
@@ -62,17 +64,27 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
             )),
             AuthIn::Query => {}
             AuthIn::Body => {
-                body = Some(signed.body_with_params(body.as_deref().unwrap_or_default()))
+                // A POST with a form body or none: checked above.
+                let existing = body.as_ref().map(|b| b.bytes.as_slice());
+                sent = Some(Body {
+                    content_type: body
+                        .as_ref()
+                        .map_or(FORM.into(), |b| b.content_type.clone()),
+                    bytes: signed.body_with_params(existing.unwrap_or_default()),
+                });
             }
         }
-        if let Some(b) = body {
+        if let Some(b) = sent {
             cmd.push(format!(
                 "-H {}",
-                shell_quote(&format!("Content-Type: {content_type}"))
+                shell_quote(&format!("Content-Type: {}", b.content_type))
             ));
+            if body::needs_xsrf_opt_out(&b.content_type) {
+                cmd.push("-H 'X-Atlassian-Token: no-check'".into());
+            }
             cmd.push(format!(
                 "--data-binary {}",
-                shell_quote(&String::from_utf8_lossy(&b))
+                shell_quote(&String::from_utf8_lossy(&b.bytes))
             ));
         }
         cmd.push(shell_quote(target.as_str()));
