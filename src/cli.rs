@@ -4,6 +4,7 @@
 use crate::oauth::AuthIn;
 use crate::signature::SignatureMethod;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use reqwest::Method;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -36,56 +37,30 @@ pub struct Cli {
 }
 
 /// Options that every command takes, before or after its name.
+// One line per option reads as the table it is.
+#[rustfmt::skip]
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Consumer key of JIRA's Application Link
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_CONSUMER_KEY",
-        default_value = "hardcoded-consumer",
-        value_name = "KEY"
-    )]
-    pub consumer_key: String,
+    /// Consumer key of JIRA's Application Link [default: the stored login's, else
+    /// hardcoded-consumer]
+    #[arg(long, global = true, env = "JIRA_OAUTH_CONSUMER_KEY", value_name = "KEY")]
+    pub consumer_key: Option<String>,
 
     /// RSA private key: PEM PKCS#8 or PKCS#1, encrypted PKCS#8, or base64 PKCS#8 DER
     /// [default: $XDG_CONFIG_HOME/jira-oauth/private.pem]
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_PRIVATE_KEY",
-        value_name = "FILE"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_PRIVATE_KEY", value_name = "FILE")]
     pub private_key: Option<PathBuf>,
 
     /// RSA-SHA1 (JIRA's), RSA-SHA256, HMAC-SHA1, HMAC-SHA256 or PLAINTEXT
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_SIGNATURE_METHOD",
-        default_value = "RSA-SHA1",
-        value_name = "M"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_SIGNATURE_METHOD", default_value = "RSA-SHA1", value_enum, ignore_case = true, value_name = "M")]
     pub signature_method: SignatureMethod,
 
     /// Consumer secret, for the HMAC and PLAINTEXT methods only
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_CONSUMER_SECRET",
-        hide_env_values = true,
-        value_name = "S"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_CONSUMER_SECRET", hide_env_values = true, value_name = "S")]
     pub consumer_secret: Option<String>,
 
     /// The access token's secret (HMAC and PLAINTEXT sign with it; RSA ignores it)
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_ACCESS_TOKEN_SECRET",
-        hide_env_values = true,
-        value_name = "S"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_ACCESS_TOKEN_SECRET", hide_env_values = true, value_name = "S")]
     pub token_secret: Option<String>,
 
     /// Extra trusted CA certificates (PEM), added to the system's roots
@@ -97,14 +72,7 @@ pub struct Global {
     pub insecure: bool,
 
     /// Seconds per request, connect included
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_TIMEOUT",
-        default_value = "30",
-        value_name = "SECS",
-        value_parser = parse_timeout
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_TIMEOUT", default_value = "30", value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Duration,
 
     /// Output of the token commands
@@ -112,13 +80,7 @@ pub struct Global {
     pub format: Format,
 
     /// Where the oauth_* parameters travel: header, query or body
-    #[arg(
-        long,
-        global = true,
-        env = "JIRA_OAUTH_AUTH_IN",
-        default_value = "header",
-        value_name = "WHERE"
-    )]
+    #[arg(long, global = true, env = "JIRA_OAUTH_AUTH_IN", default_value = "header", value_enum, ignore_case = true, value_name = "WHERE")]
     pub auth_in: AuthIn,
 
     /// Base URL that request paths (/rest/...) are appended to
@@ -153,16 +115,7 @@ pub enum Command {
         visible_alias = "request-token",
         after_help = "Example:\n  jira-oauth requestToken https://jira.example.com/jira --format env"
     )]
-    RequestToken {
-        /// JIRA's base URL, with its context path (https://host/jira)
-        jira_base_url: String,
-        /// oauth_callback: where JIRA sends the user after approval
-        #[arg(long, default_value = "oob", value_name = "URL")]
-        callback: String,
-        /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
-        #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
-        token_method: TokenMethod,
-    },
+    RequestToken(RequestTokenArgs),
 
     /// Swap an approved request token for an access token
     #[command(
@@ -170,20 +123,7 @@ pub enum Command {
         visible_alias = "access-token",
         after_help = "Example:\n  jira-oauth accessToken https://jira.example.com REQUEST_TOKEN TOKEN_SECRET VERIFIER"
     )]
-    AccessToken {
-        /// JIRA's base URL, with its context path
-        jira_base_url: String,
-        /// The request token
-        request_token: String,
-        /// The request token's secret
-        #[arg(value_name = "TOKEN_SECRET")]
-        request_token_secret: String,
-        /// The verifier JIRA showed after approval
-        verifier: String,
-        /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
-        #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
-        token_method: TokenMethod,
-    },
+    AccessToken(AccessTokenArgs),
 
     /// Signed calls to REST resources; bodies to stdout byte for byte
     #[command(after_help = "\
@@ -226,10 +166,7 @@ The access token stays valid on the server until it is revoked there (profile, T
 
 Example:
   jira-oauth logout https://jira.example.com")]
-    Logout {
-        /// JIRA's base URL, as given to login
-        jira_base_url: String,
-    },
+    Logout(LogoutArgs),
 
     /// Ask JIRA who the stored login is (GET /rest/api/2/myself)
     #[command(after_help = "\
@@ -238,10 +175,7 @@ Without a base URL: the only stored login (with several, they are listed).
 Examples:
   jira-oauth whoami
   jira-oauth whoami https://jira.example.com/jira")]
-    Whoami {
-        /// JIRA's base URL [default: the only stored login]
-        jira_base_url: Option<String>,
-    },
+    Whoami(WhoamiArgs),
 
     /// Write a new RSA key pair and say what to enter in JIRA's Application Link
     #[command(after_help = "\
@@ -259,11 +193,7 @@ Examples:
   jira-oauth completions bash > ~/.local/share/bash-completion/completions/jira-oauth
   jira-oauth completions zsh > \"${fpath[1]}/_jira-oauth\"
   jira-oauth completions fish > ~/.config/fish/completions/jira-oauth.fish")]
-    Completions {
-        /// The shell
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
 
     /// Print the manual page (roff)
     #[command(
@@ -290,13 +220,63 @@ Exit 0 when every check passes; else the exit code of the first failing check:
 
 Example:
   jira-oauth doctor https://jira.example.com/jira --token ACCESS_TOKEN")]
-    Doctor {
-        /// JIRA's base URL, with its context path (https://host/jira)
-        jira_base_url: Option<String>,
-        /// Access token to try [default: $JIRA_OAUTH_ACCESS_TOKEN]
-        #[arg(long, value_name = "TOKEN")]
-        token: Option<String>,
-    },
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RequestTokenArgs {
+    /// JIRA's base URL, with its context path (https://host/jira)
+    pub jira_base_url: String,
+    /// oauth_callback: where JIRA sends the user after approval
+    #[arg(long, default_value = "oob", value_name = "URL")]
+    pub callback: String,
+    /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
+    #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
+    pub token_method: TokenMethod,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessTokenArgs {
+    /// JIRA's base URL, with its context path
+    pub jira_base_url: String,
+    /// The request token
+    pub request_token: String,
+    /// The request token's secret
+    #[arg(value_name = "TOKEN_SECRET")]
+    pub request_token_secret: String,
+    /// The verifier JIRA showed after approval
+    pub verifier: String,
+    /// HTTP method of the token call (GET for JIRA 5.2 and earlier)
+    #[arg(long, value_enum, default_value_t = TokenMethod::Post)]
+    pub token_method: TokenMethod,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// JIRA's base URL, as given to login
+    pub jira_base_url: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// JIRA's base URL [default: the only stored login]
+    pub jira_base_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// JIRA's base URL, with its context path (https://host/jira)
+    pub jira_base_url: Option<String>,
+    /// Access token to try [default: $JIRA_OAUTH_ACCESS_TOKEN, else the stored login's]
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -312,6 +292,11 @@ pub struct LoginArgs {
     /// Seconds to wait for the browser (request tokens live 10 minutes)
     #[arg(long, hide = true, default_value = "600", value_name = "SECS", value_parser = parse_timeout)]
     pub listen_timeout: Duration,
+
+    /// Without --listen: where JIRA sends the browser after Allow [default: oob]; paste
+    /// the URL the browser lands on at the prompt
+    #[arg(long, value_name = "URL", conflicts_with = "listen")]
+    pub callback: Option<String>,
 
     /// Start the desktop's browser at the authorize URL
     #[arg(long)]
@@ -340,7 +325,8 @@ pub struct KeygenArgs {
 #[derive(Debug, Args)]
 pub struct SignArgs {
     /// HTTP method
-    pub method: String,
+    #[arg(value_parser = parse_method)]
+    pub method: Method,
     /// The URL as it will be requested
     pub url: String,
     /// oauth_token (a request or access token)
@@ -379,8 +365,8 @@ pub struct RequestArgs {
     pub args: Vec<String>,
 
     /// HTTP method [default: GET, or POST with a body]
-    #[arg(short = 'X', long = "method", value_name = "METHOD")]
-    pub method: Option<String>,
+    #[arg(short = 'X', long = "method", value_name = "METHOD", value_parser = parse_method)]
+    pub method: Option<Method>,
 
     /// Body: literal text, @FILE, or @- for stdin (Content-Type application/json unless -H says otherwise)
     #[arg(
@@ -416,6 +402,15 @@ pub struct RequestArgs {
     pub parallel: u32,
 }
 
+/// An HTTP method, upper-cased as servers expect (one rule for `-X` and `sign`).
+fn parse_method(s: &str) -> Result<Method, String> {
+    let m = s.trim().to_ascii_uppercase();
+    Method::from_bytes(m.as_bytes())
+        .ok()
+        .filter(|_| !m.is_empty())
+        .ok_or_else(|| format!("'{s}' is not an HTTP method"))
+}
+
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .trim()
@@ -427,4 +422,14 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+impl TokenMethod {
+    /// The HTTP method of a token call.
+    pub fn http(self) -> Method {
+        match self {
+            TokenMethod::Post => Method::POST,
+            TokenMethod::Get => Method::GET,
+        }
+    }
 }

@@ -1,7 +1,9 @@
-//! A signed call: the signer (pure) and the transport (I/O) joined, with the
-//! clock and the nonce drawn here, and the answer checked for refusals.
+//! A signed call, the one implementation every command uses: the signer
+//! (pure) and the transport (I/O) joined, with the clock and the nonce drawn
+//! here, and the answer checked for refusals.
 
 use crate::body::{self, Body, FORM};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::oauth::{self, AuthIn, Protocol};
 use crate::problem::{self, Context};
@@ -10,44 +12,8 @@ use crate::transport::{self, Transport};
 use rand::RngCore;
 use reqwest::blocking::Response;
 use reqwest::Method;
-use std::borrow::Cow;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
-
-/// How requests are signed: an RSA key, or the shared secrets' method.
-#[derive(Debug, Clone)]
-pub enum Keys {
-    /// RSA-SHA1 or RSA-SHA256: the token secret plays no part.
-    Rsa(Box<Signer>),
-    /// HMAC-* or PLAINTEXT: the key is made of both secrets per call.
-    Secret {
-        method: SignatureMethod,
-        consumer_secret: String,
-    },
-}
-
-impl Keys {
-    /// The signer for a call; the RSA key is shared, never copied.
-    pub fn signer(&self, token_secret: &str) -> Cow<'_, Signer> {
-        match self {
-            Keys::Rsa(s) => Cow::Borrowed(s),
-            Keys::Secret {
-                method,
-                consumer_secret,
-            } => Cow::Owned(
-                Signer::shared_secret(*method, consumer_secret, token_secret)
-                    .expect("Keys::Secret holds a shared-secret method"),
-            ),
-        }
-    }
-
-    pub fn method(&self) -> SignatureMethod {
-        match self {
-            Keys::Rsa(s) => s.method(),
-            Keys::Secret { method, .. } => *method,
-        }
-    }
-}
 
 /// One call to sign and send.
 #[derive(Debug, Clone)]
@@ -100,12 +66,12 @@ pub struct Prepared {
     context: Context,
 }
 
-/// A consumer ready to sign and send.
+/// A consumer ready to sign and send, made from the resolved configuration.
 pub struct Client {
-    pub consumer_key: String,
-    pub keys: Keys,
-    pub transport: Transport,
-    pub auth_in: AuthIn,
+    consumer_key: String,
+    signer: Signer,
+    auth_in: AuthIn,
+    transport: Transport,
 }
 
 /// At least 128 bits from the OS's CSPRNG, as hex.
@@ -122,25 +88,44 @@ pub fn unix_time(t: SystemTime) -> u64 {
 }
 
 impl Client {
-    pub fn new(
-        consumer_key: String,
-        keys: Keys,
-        opts: transport::Options,
-        auth_in: AuthIn,
-    ) -> Result<Client> {
+    pub fn new(config: &Config, signer: Signer) -> Result<Client> {
         Ok(Client {
-            consumer_key,
-            keys,
-            transport: Transport::new(opts)?,
-            auth_in,
+            consumer_key: config.consumer_key.clone(),
+            signer,
+            auth_in: config.auth_in,
+            transport: Transport::new(config.transport.clone())?,
         })
+    }
+
+    pub fn consumer_key(&self) -> &str {
+        &self.consumer_key
+    }
+
+    pub fn method(&self) -> SignatureMethod {
+        self.signer.method()
+    }
+
+    /// The bound on each wait for the server.
+    pub fn timeout(&self) -> Duration {
+        self.transport.timeout()
+    }
+
+    /// The transport, for a call that is not signed (doctor's probe).
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Reads an answer's body whole, within the timeout (see `transport::read_body`).
+    pub fn read_body(&self, resp: &mut Response, limit: Option<u64>) -> Result<Vec<u8>> {
+        let url = resp.url().clone();
+        transport::read_body(resp, &url, self.timeout(), limit)
     }
 
     /// Signs the call afresh (new nonce, current time), sends it, and turns
     /// a refusal or an HTTP error into an error. A 2xx or 3xx is returned.
     pub fn send(&self, call: &Call) -> Result<Response> {
         let (resp, ctx) = self.send_unchecked(call)?;
-        check(resp, &ctx, &call.method, &call.url)
+        self.check(resp, &ctx, call)
     }
 
     /// Signs and sends; any answer is returned with what explains a refusal.
@@ -162,12 +147,13 @@ impl Client {
     /// Signs the call (new nonce, current time) into the request to send:
     /// the CPU-bound half of a call, which may run ahead on another thread.
     pub fn prepare(&self, call: &Call) -> Result<Prepared> {
-        refuse_plaintext_in_clear(self.keys.method(), &call.url)?;
+        refuse_plaintext_in_clear(self.signer.method(), &call.url)?;
         body::check_auth_in(self.auth_in, &call.method, call.body.as_ref())?;
         let sent_at = SystemTime::now();
         let protocol = Protocol {
             consumer_key: self.consumer_key.clone(),
             token: call.token.clone(),
+            token_secret: call.token_secret.clone(),
             callback: call.callback.clone(),
             verifier: call.verifier.clone(),
             timestamp: unix_time(sent_at),
@@ -178,35 +164,30 @@ impl Client {
             &call.url,
             body::signed_form(&call.method, call.body.as_ref()),
             &protocol,
-            &self.keys.signer(&call.token_secret),
+            &self.signer,
         );
-
-        let mut req = transport::Request {
-            method: call.method.clone(),
-            url: call.url.clone(),
-            headers: call.headers.clone(),
-            body: call.body.as_ref().map(|b| b.bytes.clone()),
-        };
+        let placed = signed.place(
+            self.auth_in,
+            &call.url,
+            call.body.as_ref().map(|b| b.bytes.as_slice()),
+        );
+        let mut headers = call.headers.clone();
         if let Some(b) = &call.body {
-            req.headers
-                .push(("Content-Type".into(), b.content_type.clone()));
+            headers.push(("Content-Type".into(), b.content_type.clone()));
+        } else if placed.form_added {
+            headers.push(("Content-Type".into(), FORM.into()));
         }
-        match self.auth_in {
-            AuthIn::Header => req
-                .headers
-                .push(("Authorization".into(), signed.authorization())),
-            AuthIn::Query => req.url = signed.url_with_params(&call.url),
-            AuthIn::Body => {
-                // A POST with a form body or none: checked above.
-                let existing = call.body.as_ref().map(|b| b.bytes.as_slice());
-                req.body = Some(signed.body_with_params(existing.unwrap_or_default()));
-                if call.body.is_none() {
-                    req.headers.push(("Content-Type".into(), FORM.into()));
-                }
-            }
+        if let Some(auth) = placed.authorization {
+            headers.push(("Authorization".into(), auth));
         }
         Ok(Prepared {
-            request: req,
+            request: transport::Request {
+                method: call.method.clone(),
+                url: placed.url,
+                headers,
+                body: placed.body,
+                secrets: vec![call.token_secret.clone()],
+            },
             context: Context {
                 consumer_key: self.consumer_key.clone(),
                 base_string: Some(signed.base_string),
@@ -217,36 +198,72 @@ impl Client {
     }
 }
 
-/// Classifies an answer: a refusal is exit 4, another HTTP error exit 1; a
-/// 2xx that JIRA served to `anonymous` gets a warning.
-pub fn check(mut resp: Response, ctx: &Context, method: &Method, url: &Url) -> Result<Response> {
-    let status = resp.status();
-    if status.is_success() {
-        let anonymous = resp
-            .headers()
-            .get("x-ausername")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|u| u.eq_ignore_ascii_case("anonymous"));
-        if anonymous {
-            crate::warn(
-                "JIRA answered as user 'anonymous': it ignored the OAuth signature \
-                 (is OAuth enabled for this Application Link, and the token still valid?)",
-            );
+/// The bound on an error report or token answer read into memory.
+pub const SMALL_BODY: u64 = 256 * 1024;
+
+impl Client {
+    /// Classifies an answer: a refusal is exit 4, another HTTP error exit
+    /// 1; a 2xx that JIRA served to `anonymous` gets a warning. A 2xx or
+    /// 3xx is returned.
+    pub fn check(&self, resp: Response, ctx: &Context, call: &Call) -> Result<Response> {
+        let status = resp.status();
+        if status.is_success() {
+            if problem::answered_anonymously(resp.headers()) {
+                crate::warn(problem::ANONYMOUS_WARNING);
+            }
+            return Ok(resp);
         }
-        return Ok(resp);
+        if status.is_redirection() {
+            return Ok(resp);
+        }
+        Err(self.error_for(resp, ctx, call))
     }
-    if status.is_redirection() {
-        return Ok(resp);
+
+    /// The error an answer of HTTP 400 or above stands for.
+    pub fn error_for(&self, resp: Response, ctx: &Context, call: &Call) -> Error {
+        match self.read_failure(resp) {
+            Ok(f) => f.explain(ctx, call),
+            Err(e) => e,
+        }
     }
-    let body = problem::read_error_body(&mut resp)?;
-    if let Some(e) = problem::refusal(status.as_u16(), resp.headers(), &body, ctx) {
-        return Err(e);
+
+    /// An answer of HTTP 400 or above, read (up to a bound) for its report.
+    pub fn read_failure(&self, mut resp: Response) -> Result<Failure> {
+        let body = self.read_body(&mut resp, Some(SMALL_BODY))?;
+        Ok(Failure {
+            status: resp.status(),
+            headers: resp.headers().clone(),
+            body,
+        })
     }
-    let detail = problem::jira_error_summary(&body).unwrap_or_else(|| problem::snippet(&body));
-    let reason = status.canonical_reason().unwrap_or("");
-    let mut msg = format!("HTTP {} {reason} from {method} {url}", status.as_u16());
-    if !detail.is_empty() {
-        msg.push_str(&format!(": {detail}"));
+}
+
+/// A failed answer, read.
+pub struct Failure {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Failure {
+    /// JIRA's refusal explained, else the status with JIRA's `errorMessages`.
+    pub fn explain(&self, ctx: &Context, call: &Call) -> Error {
+        let status = self.status;
+        if let Some(e) = problem::refusal(status.as_u16(), &self.headers, &self.body, ctx) {
+            return e;
+        }
+        let body = &self.body;
+        let detail = problem::jira_error_summary(body).unwrap_or_else(|| problem::snippet(body));
+        let reason = status.canonical_reason().unwrap_or("");
+        let mut msg = format!(
+            "HTTP {} {reason} from {} {}",
+            status.as_u16(),
+            call.method,
+            call.url
+        );
+        if !detail.is_empty() {
+            msg.push_str(&format!(": {detail}"));
+        }
+        Error::http(msg)
     }
-    Err(Error::http(msg))
 }

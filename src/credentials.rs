@@ -1,13 +1,13 @@
 //! The logins that `login` stores: `$XDG_CONFIG_HOME/jira-oauth/credentials.json`,
-//! one entry per base URL. Written under an advisory lock (read, modify,
-//! write), to a temporary file beside it that is fsynced and renamed, so
-//! that neither a crash nor two `login`s at once lose an entry.
+//! one entry per base URL, mode 0600. Changed under an advisory lock (read,
+//! modify, write) and replaced atomically (`atomic_file`), so that neither a
+//! crash nor two `login`s at once lose an entry.
 
+use crate::atomic_file;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use url::Url;
 
@@ -106,16 +106,15 @@ impl Store {
     /// Reads, changes and writes the logins under the lock, so that
     /// concurrent changes are applied one after the other.
     pub fn update<T>(&self, change: impl FnOnce(&mut Logins) -> T) -> Result<T> {
-        let dir = self.dir();
-        create_private_dir(dir)?;
+        atomic_file::create_private_dir(self.dir())?;
         let _lock = Lock::exclusive(&self.lock_path())?;
-        remove_stale_temps(&self.path);
+        atomic_file::remove_stale_temps(&self.path);
         let mut logins = self.load()?;
         let out = change(&mut logins);
         logins.version = 1;
         let mut json = serde_json::to_vec_pretty(&logins).expect("logins serialize");
         json.push(b'\n');
-        write_atomically(&self.path, &json, 0o600, Some("credentials"))?;
+        atomic_file::write(&self.path, &json, 0o600, Some("credentials"))?;
         Ok(out)
     }
 
@@ -130,158 +129,42 @@ impl Store {
     }
 }
 
-/// Creates the directory (and its parents) with mode 0700 if missing.
-pub fn create_private_dir(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| {
-            Error::usage(format!(
-                "cannot create the directory {}: {}",
-                dir.display(),
-                crate::io_reason(&e)
-            ))
-        })
-}
-
-/// An advisory `flock(2)` on a lock file beside the data; released on drop
-/// (and by the kernel if the process dies).
+/// An advisory lock on a lock file beside the data (`flock(2)` on unix,
+/// `LockFileEx` on Windows); released on drop, and by the system if the
+/// process dies.
 struct Lock {
     _file: File,
 }
 
 impl Lock {
     fn exclusive(path: &Path) -> Result<Lock> {
-        use std::os::unix::fs::OpenOptionsExt;
-        use std::os::unix::io::AsRawFd;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| {
-                Error::usage(format!(
-                    "cannot open the lock file {}: {}",
-                    path.display(),
-                    crate::io_reason(&e)
-                ))
-            })?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(path).map_err(|e| {
+            Error::usage(format!(
+                "cannot open the lock file {}: {}",
+                path.display(),
+                crate::io_reason(&e)
+            ))
+        })?;
         loop {
-            // SAFETY: flock on a descriptor this function owns.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-            if rc == 0 {
-                return Ok(Lock { _file: file });
+            match file.lock() {
+                Ok(()) => return Ok(Lock { _file: file }),
+                // A signal interrupted the wait (EINTR); wait again.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(Error::usage(format!(
+                        "cannot lock {}: {}",
+                        path.display(),
+                        crate::io_reason(&e)
+                    )))
+                }
             }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(Error::usage(format!(
-                    "cannot lock {}: {}",
-                    path.display(),
-                    crate::io_reason(&e)
-                )));
-            }
-        }
-    }
-}
-
-fn temp_prefix(path: &Path) -> String {
-    format!(
-        ".{}.tmp.",
-        path.file_name().unwrap_or_default().to_string_lossy()
-    )
-}
-
-/// Temporary files that a crashed writer left; only called under the lock,
-/// when no other writer can be using one.
-fn remove_stale_temps(path: &Path) {
-    let Some(dir) = path.parent() else { return };
-    let prefix = temp_prefix(path);
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
-}
-
-/// Replaces `path` with `bytes` so that a crash leaves the old file or the
-/// new one, never a mix: a temporary file beside it, created with `mode`
-/// (whatever the umask), written, fsynced, renamed over, and the directory
-/// fsynced. `failpoint` names this write for the crash tests (debug builds).
-pub fn write_atomically(
-    path: &Path,
-    bytes: &[u8],
-    mode: u32,
-    failpoint: Option<&str>,
-) -> Result<()> {
-    let tmp = write_temp(path, bytes, mode)?;
-    crash_point(failpoint);
-    commit_temp(&tmp, path)
-}
-
-/// The first half of `write_atomically`: the temporary file, written and
-/// fsynced, ready for `commit_temp`.
-pub fn write_temp(path: &Path, bytes: &[u8], mode: u32) -> Result<PathBuf> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        "{}{}.{}",
-        temp_prefix(path),
-        std::process::id(),
-        crate::client::new_nonce()
-    ));
-    let fail = |e: std::io::Error| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::usage(format!(
-            "cannot write {}: {}",
-            path.display(),
-            crate::io_reason(&e)
-        ))
-    };
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(fail)?;
-    // The umask may have taken bits away; never added any, but be exact.
-    f.set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(fail)?;
-    f.write_all(bytes).map_err(fail)?;
-    f.sync_all().map_err(fail)?;
-    Ok(tmp)
-}
-
-/// Renames the temporary file over `path` and fsyncs the directory, so the
-/// rename itself survives a crash.
-pub fn commit_temp(tmp: &Path, path: &Path) -> Result<()> {
-    std::fs::rename(tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(tmp);
-        Error::usage(format!(
-            "cannot replace {}: {}",
-            path.display(),
-            crate::io_reason(&e)
-        ))
-    })?;
-    if let Ok(d) = File::open(path.parent().unwrap_or(Path::new("."))) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// Debug builds only: `JIRA_OAUTH_CRASH_BEFORE_RENAME=<name>` ends the
-/// process between the write and the rename, as a crash would.
-fn crash_point(name: Option<&str>) {
-    if !cfg!(debug_assertions) {
-        return;
-    }
-    if let (Some(name), Ok(want)) = (name, std::env::var("JIRA_OAUTH_CRASH_BEFORE_RENAME")) {
-        if want == name {
-            std::process::exit(86);
         }
     }
 }

@@ -14,6 +14,9 @@ pub enum Kind {
     Network = 3,
     /// OAuth refused: an `oauth_problem`, a 401, a CAPTCHA'd account.
     OAuth = 4,
+    /// The reader of stdout went away (`| head`): stop quietly, as `cat`
+    /// does, with success.
+    ClosedPipe = 0,
 }
 
 /// An error that prints as one line, `jira-oauth: error: …`, and maybe a `hint: …`.
@@ -49,6 +52,11 @@ impl Error {
 
     pub fn oauth(message: impl Into<String>) -> Self {
         Self::new(Kind::OAuth, message)
+    }
+
+    /// Nothing to report: the reader of our output has gone.
+    pub fn closed_pipe() -> Self {
+        Self::new(Kind::ClosedPipe, "stdout was closed")
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

@@ -9,18 +9,21 @@
 //! - `problem`, `tokens`: reading JIRA's refusals and token answers;
 //! - `cli`, `commands`, `output`: the command line.
 
+pub mod atomic_file;
 pub mod body;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod config;
 pub mod credentials;
 pub mod error;
-pub mod follow;
 pub mod keys;
+pub mod myself;
 pub mod oauth;
 pub mod output;
 pub mod paginate;
 pub mod problem;
+pub mod retry_redirect;
 pub mod rsa_backend;
 pub mod signature;
 pub mod tokens;
@@ -59,21 +62,4 @@ pub fn io_reason(e: &std::io::Error) -> String {
             }
         }
     }
-}
-
-/// Writes command output to stdout; a closed pipe ends the program quietly.
-pub fn print_stdout(bytes: &[u8]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|_| out.flush())
-        .map_err(|e| output_error(&e))
-}
-
-/// A failed write of the output. When the reader of stdout has gone
-/// (`| head`), the program stops quietly, as `cat` would.
-pub fn output_error(e: &std::io::Error) -> Error {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0)
-    }
-    Error::network(format!("cannot write the output: {e}"))
 }

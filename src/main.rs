@@ -1,7 +1,7 @@
 //! The binary: parse, run, and turn an error into one line and an exit code.
 
 use clap::Parser;
-use jira_oauth::{cli::Cli, commands, Error};
+use jira_oauth::{cli::Cli, commands, Error, Kind};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     };
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind == Kind::ClosedPipe => ExitCode::SUCCESS,
         Err(e) => report(&e),
     }
 }
@@ -31,45 +32,64 @@ fn report(e: &Error) -> ExitCode {
     ExitCode::from(e.exit_code() as u8)
 }
 
-/// Help and version go to stdout with 0; a usage error becomes our one line.
+/// Help and version go to stdout with 0; a usage error becomes our one
+/// line, made from what clap knows of it (its kind and context), not from
+/// its rendered text.
 fn usage_error(e: clap::Error) -> ExitCode {
-    use clap::error::ErrorKind;
-    if matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        let _ = e.print();
-        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-            ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        };
+    use clap::error::{ContextKind, ErrorKind};
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        _ => {}
     }
-    let rendered = e.render().to_string();
-    // clap's message may go on over indented lines; make it one.
-    let first = rendered
-        .lines()
-        .take_while(|l| {
-            !l.starts_with("Usage:") && !l.trim().starts_with("tip:") && !l.starts_with("For more")
-        })
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_start_matches("error: ")
-        .to_string();
-    let first = match empty_env(&e) {
-        Some(var) => format!("{first} ({var} is set but empty)"),
-        None => first,
+    let ctx = |k: ContextKind| e.get(k).map(|v| v.to_string());
+    let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
+    let value = ctx(ContextKind::InvalidValue).unwrap_or_default();
+    let mut message = match e.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let mut m = format!("invalid value '{value}' for '{arg}'");
+            if let Some(why) = std::error::Error::source(&e) {
+                m.push_str(&format!(": {why}"));
+            } else if let Some(valid) = ctx(ContextKind::ValidValue) {
+                m.push_str(&format!(" (possible values: {valid})"));
+            }
+            m
+        }
+        ErrorKind::UnknownArgument => format!("unexpected argument '{arg}'"),
+        ErrorKind::InvalidSubcommand => format!(
+            "unrecognized subcommand '{}'",
+            ctx(ContextKind::InvalidSubcommand).unwrap_or_default()
+        ),
+        ErrorKind::MissingRequiredArgument => {
+            format!("the following required arguments were not provided: {arg}")
+        }
+        ErrorKind::ArgumentConflict => match ctx(ContextKind::PriorArg) {
+            Some(prior) => format!("the argument '{arg}' cannot be used with '{prior}'"),
+            None => format!("the argument '{arg}' cannot be used here"),
+        },
+        ErrorKind::TooManyValues | ErrorKind::NoEquals => {
+            format!("unexpected value '{value}' for '{arg}'")
+        }
+        ErrorKind::MissingSubcommand => "a command is needed".to_string(),
+        ErrorKind::InvalidUtf8 => format!("'{arg}' is not valid UTF-8"),
+        _ => format!("invalid use of '{arg}'"),
     };
-    let tip = rendered
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("tip: "))
-        .map(str::to_string)
+    if let Some(var) = empty_env(&e) {
+        message.push_str(&format!(" ({var} is set but empty)"));
+    }
+    let hint = ctx(ContextKind::SuggestedArg)
+        .or_else(|| ctx(ContextKind::SuggestedSubcommand))
+        .or_else(|| ctx(ContextKind::SuggestedValue))
+        .map(|s| format!("did you mean '{s}'?"))
+        .or_else(|| ctx(ContextKind::Suggested))
         .unwrap_or_else(|| "run 'jira-oauth --help' for the options".into());
-    report(&Error::usage(first).with_hint(tip))
+    report(&Error::usage(message).with_hint(hint))
 }
 
 /// The environment variable behind the option a usage error is about, when

@@ -7,18 +7,28 @@
 
 use crate::signature::{self, Param, Signer};
 use std::fmt;
-use std::str::FromStr;
 use url::Url;
 
-/// The `oauth_*` values of one request, before signing.
-#[derive(Debug, Clone, Default)]
+/// The `oauth_*` values of one request, before signing, and the token's
+/// secret (which signs but is never sent).
+#[derive(Clone, Default)]
 pub struct Protocol {
     pub consumer_key: String,
     pub token: Option<String>,
+    pub token_secret: String,
     pub callback: Option<String>,
     pub verifier: Option<String>,
     pub timestamp: u64,
     pub nonce: String,
+}
+
+impl fmt::Debug for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Protocol")
+            .field("consumer_key", &self.consumer_key)
+            .field("timestamp", &self.timestamp)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Protocol {
@@ -48,7 +58,7 @@ impl Protocol {
 
 /// Where the protocol parameters travel
 /// ([RFC 5849 §3.5](https://www.rfc-editor.org/rfc/rfc5849#section-3.5)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum AuthIn {
     /// The `Authorization: OAuth …` header (§3.5.1).
     #[default]
@@ -57,21 +67,6 @@ pub enum AuthIn {
     Query,
     /// A form-encoded body (§3.5.2).
     Body,
-}
-
-impl FromStr for AuthIn {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "header" => Ok(AuthIn::Header),
-            "query" => Ok(AuthIn::Query),
-            "body" => Ok(AuthIn::Body),
-            _ => Err(format!(
-                "unknown place '{s}' for the OAuth parameters (expected header, query or body)"
-            )),
-        }
-    }
 }
 
 impl fmt::Display for AuthIn {
@@ -128,6 +123,44 @@ impl Signed {
         out.extend_from_slice(signature::form_encode(&self.params).as_bytes());
         out
     }
+
+    /// The request as it goes on the wire with the protocol parameters
+    /// placed where `auth_in` says (§3.5): the one home of that rule, for
+    /// `request` and `sign --curl` alike. `body` is the request's own body;
+    /// `--auth-in body` must already have been found allowed for it.
+    pub fn place(&self, auth_in: AuthIn, url: &Url, body: Option<&[u8]>) -> Placed {
+        match auth_in {
+            AuthIn::Header => Placed {
+                url: url.clone(),
+                authorization: Some(self.authorization()),
+                body: body.map(<[u8]>::to_vec),
+                form_added: false,
+            },
+            AuthIn::Query => Placed {
+                url: self.url_with_params(url),
+                authorization: None,
+                body: body.map(<[u8]>::to_vec),
+                form_added: false,
+            },
+            AuthIn::Body => Placed {
+                url: url.clone(),
+                authorization: None,
+                body: Some(self.body_with_params(body.unwrap_or_default())),
+                form_added: body.is_none(),
+            },
+        }
+    }
+}
+
+/// A signed request's URL, `Authorization` header and body.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub url: Url,
+    pub authorization: Option<String>,
+    pub body: Option<Vec<u8>>,
+    /// The body is made of the protocol parameters alone, so it needs a
+    /// form `Content-Type` of its own.
+    pub form_added: bool,
 }
 
 /// Signs `method url` (and `form_body`, only when it is form-encoded) with
@@ -141,7 +174,8 @@ pub fn sign(
 ) -> Signed {
     let mut params = protocol.params(signer.method());
     let base_string = signature::base_string_for(method, url, form_body, &params);
-    params.push(("oauth_signature".to_string(), signer.sign(&base_string)));
+    let signature = signer.sign(&base_string, &protocol.token_secret);
+    params.push(("oauth_signature".to_string(), signature));
     Signed {
         base_string,
         params,
@@ -155,7 +189,8 @@ mod tests {
 
     #[test]
     fn query_placement_keeps_the_existing_query() {
-        let signer = Signer::shared_secret(SignatureMethod::Plaintext, "c", "").unwrap();
+        let no_key = || -> Result<crate::rsa_backend::RsaKey, ()> { unreachable!() };
+        let signer = Signer::new(SignatureMethod::Plaintext, no_key, "c").unwrap();
         let p = Protocol {
             consumer_key: "k".into(),
             timestamp: 1,

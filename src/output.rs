@@ -1,7 +1,27 @@
-//! The token commands' three output formats: the sample's text, JSON, and
-//! shell assignments for `eval "$(…)"`.
+//! What goes to stdout: written whole or streamed, a closed pipe ending the
+//! run quietly; and the token commands' three formats (the sample's text,
+//! JSON, shell assignments for `eval "$(…)"`).
 
 use crate::cli::Format;
+use crate::error::Error;
+use std::io::Write;
+
+/// Writes command output to stdout.
+pub fn print_stdout(bytes: &[u8]) -> crate::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| write_error(&e))
+}
+
+/// A failed write of the output. When the reader of stdout has gone
+/// (`| head`), the run ends quietly with success (`main` sees to it).
+pub fn write_error(e: &std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Error::closed_pipe();
+    }
+    Error::network(format!("cannot write the output: {e}"))
+}
 
 /// Renders `fields` (name, value) in `format`; `text` is the sample's lines.
 pub fn render(format: Format, text: &str, env: &[(&str, &str)], json: serde_json::Value) -> String {

@@ -9,15 +9,20 @@
 //! The output is the first page's object, its array holding every item of
 //! every page (moved to the end of the object), `isLast` set to true and
 //! `nextPage` dropped.
+//!
+//! Items are written as pages arrive, so a page after the first that fails
+//! (an HTTP error, a body that is not a JSON object, a `nextPage` on another
+//! origin or one already fetched) ends the run with an error naming that
+//! page, and stdout holds an unterminated document.
 
 use crate::client::{Call, Client};
 use crate::error::{Error, Result};
-use crate::follow::{self, Policy};
+use crate::retry_redirect::{self, Policy};
 use crate::signature::decode_form;
-use crate::transport::{body_error, Bounded};
 use crate::urls;
 use serde_json::{Map, Value};
-use std::io::{Read, Write};
+use std::collections::HashMap;
+use std::io::Write;
 use url::Url;
 
 /// Arrays JIRA pages, in the order they are looked for.
@@ -30,7 +35,7 @@ const ARRAYS: [&str; 6] = [
     "users",
 ];
 
-/// A safety stop against a server that pages forever.
+/// A safety stop against a server that pages forever with ever new URLs.
 const MAX_PAGES: usize = 100_000;
 
 enum Next {
@@ -53,7 +58,8 @@ pub fn run(client: &Client, call: &Call, policy: &Policy, out: &mut dyn Write) -
         Some(Value::Array(items)) => items,
         _ => unreachable!("array_key found an array"),
     };
-    let mut next = next_page(&first, items.len(), call)?;
+    let mut next = next_page(&first, items.len(), call);
+    let first_start = first.get("startAt").and_then(Value::as_u64);
     if first.contains_key("isLast") {
         first.insert("isLast".into(), Value::Bool(true));
     }
@@ -72,41 +78,86 @@ pub fn run(client: &Client, call: &Call, policy: &Policy, out: &mut dyn Write) -
     )?;
     let mut written = write_items(out, &items, 0)?;
 
-    for _ in 0..MAX_PAGES {
-        let url = match next {
+    // Every URL fetched: a server that points back to one would otherwise
+    // be asked the same pages for ever.
+    let mut fetched = HashMap::from([(call.url.clone(), 1)]);
+    if let Some(start) = first_start {
+        fetched.insert(with_start_at(&call.url, start), 1);
+    }
+    let mut page = 1;
+    let mut current = call.url.clone();
+    loop {
+        // `next` was read from page `page`; its errors name that page.
+        let url = match next.map_err(|e| at_page(e, page, &current))? {
             Next::Done => break,
             Next::StartAt(start) => with_start_at(&call.url, start),
             Next::Page(u) => u,
         };
+        page += 1;
+        if page > MAX_PAGES {
+            return Err(at_page(
+                Error::http(format!("more than {MAX_PAGES} pages; stopped paging")),
+                page,
+                &url,
+            ));
+        }
+        if let Some(before) = fetched.insert(url.clone(), page) {
+            return Err(at_page(
+                Error::http(format!(
+                    "the same URL as page {before}: the server pages in a loop; stopped paging"
+                )),
+                page,
+                &url,
+            ));
+        }
         let mut page_call = call.clone();
         page_call.url = url.clone();
-        let bytes = fetch(client, &page_call, policy)?;
-        let page: Map<String, Value> = match serde_json::from_slice(&bytes) {
+        let bytes = fetch(client, &page_call, policy).map_err(|e| at_page(e, page, &url))?;
+        let body: Map<String, Value> = match serde_json::from_slice(&bytes) {
             Ok(Value::Object(o)) => o,
             _ => {
-                return Err(Error::http(format!(
-                    "page {url} is not a JSON object; stopped paging"
-                )))
+                return Err(at_page(
+                    Error::http(format!(
+                        "the answer is not a JSON object ({}); stopped paging",
+                        crate::problem::snippet(&bytes)
+                    )),
+                    page,
+                    &url,
+                ))
             }
         };
-        let items = match page.get(&key) {
+        let items = match body.get(&key) {
             Some(Value::Array(a)) => a.as_slice(),
             _ => &[],
         };
         written += write_items(out, items, written)?;
-        next = next_page(&page, items.len(), &page_call)?;
+        next = next_page(&body, items.len(), &page_call);
+        current = url;
     }
     write(out, b"]}\n")
 }
 
+/// `e` as it happened at page `n` (`url`); the pages before it are on
+/// stdout, an unterminated document.
+fn at_page(e: Error, n: usize, url: &Url) -> Error {
+    let message = if e.message.contains(url.as_str()) {
+        format!("--paginate, page {n}: {}", e.message)
+    } else {
+        format!("--paginate, page {n} ({url}): {}", e.message)
+    };
+    let hint = e.hint.clone().unwrap_or_else(|| {
+        "stdout holds the pages before it, an unterminated JSON document".to_string()
+    });
+    Error {
+        message,
+        hint: Some(hint),
+        ..e
+    }
+}
+
 fn fetch(client: &Client, call: &Call, policy: &Policy) -> Result<Vec<u8>> {
-    let resp = follow::send(client, call, policy)?;
-    let mut body = Vec::new();
-    let timeout = client.transport.timeout();
-    Bounded::new(resp, timeout)
-        .read_to_end(&mut body)
-        .map_err(|e| body_error(&e, &call.url, timeout))?;
-    Ok(body)
+    let mut resp = retry_redirect::send(client, call, policy)?;
+    client.read_body(&mut resp, None)
 }
 
 fn array_key(page: &Map<String, Value>) -> Option<String> {
@@ -140,11 +191,14 @@ fn next_page(page: &Map<String, Value>, count: usize, call: &Call) -> Result<Nex
                 _ => Next::Done,
             }),
             (false, Some(n)) => {
-                let url = urls::parse(n)?;
+                let url = urls::parse(n).map_err(|e| {
+                    Error::http(format!("its nextPage is not a URL ({e}); stopped paging"))
+                })?;
+                // The token is for the server the user named.
                 if url.origin() != call.url.origin() {
                     return Err(Error::http(format!(
-                        "nextPage {url} is on another origin than {}; stopped paging",
-                        call.url
+                        "its nextPage {url} is on another origin than {}: not followed",
+                        call.url.origin().ascii_serialization()
                     )));
                 }
                 Ok(Next::Page(url))
@@ -191,7 +245,8 @@ fn write_items(out: &mut dyn Write, items: &[Value], already: usize) -> Result<u
 }
 
 fn write(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
-    out.write_all(bytes).map_err(|e| crate::output_error(&e))
+    out.write_all(bytes)
+        .map_err(|e| crate::output::write_error(&e))
 }
 
 #[cfg(test)]

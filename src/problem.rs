@@ -2,7 +2,7 @@
 //! or a form-encoded body), a CAPTCHA'd account, a bare 401. Each becomes one
 //! error line and a hint that says what to do.
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::signature::decode_form;
 use percent_encoding::percent_decode_str;
 use reqwest::header::HeaderMap;
@@ -365,22 +365,14 @@ pub fn jira_error_summary(body: &[u8]) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-/// Reads a body fully for an error report, up to a bound.
-pub fn read_error_body(resp: &mut reqwest::blocking::Response) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let url = resp.url().clone();
-    let mut body = Vec::new();
-    resp.take(256 * 1024).read_to_end(&mut body).map_err(|e| {
-        let reason = if e.to_string().contains("timed out") || format!("{e:?}").contains("TimedOut")
-        {
-            "no more of it came within the timeout".to_string()
-        } else {
-            e.to_string()
-        };
-        Error::network(format!("the answer from {url} broke off: {reason}"))
-    })?;
-    Ok(body)
+/// JIRA served a 2xx to `anonymous` (`X-AUSERNAME`): it ignored the
+/// credentials the request carried.
+pub fn answered_anonymously(headers: &HeaderMap) -> bool {
+    header(headers, "x-ausername").is_some_and(|u| u.eq_ignore_ascii_case("anonymous"))
 }
+
+pub const ANONYMOUS_WARNING: &str = "JIRA answered as user 'anonymous': it ignored the OAuth \
+     signature (is OAuth enabled for this Application Link, and the token still valid?)";
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,11 @@ pub enum RsaKey {
 }
 
 impl RsaKey {
+    /// A key ready to sign.
+    pub fn new(key: RsaPrivateKey) -> RsaKey {
+        RsaKey::pure(key)
+    }
+
     /// The fast-starting backend.
     pub fn pure(key: RsaPrivateKey) -> RsaKey {
         RsaKey::Pure(Box::new(key))

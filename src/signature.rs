@@ -11,7 +11,6 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rsa::RsaPrivateKey;
 use sha1::Sha1;
 use sha2::Sha256;
 use std::fmt;
@@ -200,6 +199,17 @@ impl FromStr for SignatureMethod {
     }
 }
 
+/// So that `--signature-method` and its completions offer the five names.
+impl clap::ValueEnum for SignatureMethod {
+    fn value_variants<'a>() -> &'a [Self] {
+        &SignatureMethod::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
 /// The HMAC and PLAINTEXT key: `enc(consumer secret)&enc(token secret)`
 /// ([RFC 5849 §3.4.2](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.2)).
 fn secret_key(consumer_secret: &str, token_secret: &str) -> String {
@@ -210,20 +220,47 @@ fn secret_key(consumer_secret: &str, token_secret: &str) -> String {
     )
 }
 
-/// A signature method together with its key, made once and used for every
-/// request. Its `Debug` never shows the key or a secret.
+/// A signature method with what it signs with, made once per run: an RSA
+/// key, or the consumer secret of the shared-secret methods (whose key also
+/// takes each call's token secret). Its `Debug` never shows a key or secret.
 #[derive(Clone)]
 pub enum Signer {
-    /// RSASSA-PKCS1-v1_5 over SHA-1 ([RFC 5849 §3.4.3](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.3)).
-    RsaSha1(RsaKey),
-    /// As `RsaSha1`, with SHA-256.
-    RsaSha256(RsaKey),
-    /// HMAC-SHA1 ([RFC 5849 §3.4.2](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.2)).
-    HmacSha1 { key: String },
-    /// As `HmacSha1`, with SHA-256.
-    HmacSha256 { key: String },
-    /// The key itself ([RFC 5849 §3.4.4](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.4)).
-    Plaintext { key: String },
+    /// RSASSA-PKCS1-v1_5 over SHA-1 or SHA-256 ([RFC 5849 §3.4.3](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.3));
+    /// the token secret plays no part.
+    Rsa { hash: Hash, key: RsaKey },
+    /// HMAC-SHA1/-SHA256 ([§3.4.2](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.2))
+    /// or PLAINTEXT ([§3.4.4](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.4)).
+    Secret {
+        method: SecretMethod,
+        consumer_secret: String,
+    },
+}
+
+/// The methods keyed by the shared secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretMethod {
+    HmacSha1,
+    HmacSha256,
+    Plaintext,
+}
+
+/// What a method signs with: the split every caller needs to make once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Rsa(Hash),
+    Secret(SecretMethod),
+}
+
+impl SignatureMethod {
+    pub fn key_kind(self) -> KeyKind {
+        match self {
+            SignatureMethod::RsaSha1 => KeyKind::Rsa(Hash::Sha1),
+            SignatureMethod::RsaSha256 => KeyKind::Rsa(Hash::Sha256),
+            SignatureMethod::HmacSha1 => KeyKind::Secret(SecretMethod::HmacSha1),
+            SignatureMethod::HmacSha256 => KeyKind::Secret(SecretMethod::HmacSha256),
+            SignatureMethod::Plaintext => KeyKind::Secret(SecretMethod::Plaintext),
+        }
+    }
 }
 
 impl fmt::Debug for Signer {
@@ -233,55 +270,58 @@ impl fmt::Debug for Signer {
 }
 
 impl Signer {
-    /// An RSA signer; `method` must be `RSA-SHA1` or `RSA-SHA256`.
-    pub fn rsa(method: SignatureMethod, key: RsaPrivateKey) -> Option<Signer> {
-        Signer::rsa_with(method, RsaKey::pure(key))
-    }
-
-    /// An RSA signer with a chosen backend.
-    pub fn rsa_with(method: SignatureMethod, key: RsaKey) -> Option<Signer> {
-        match method {
-            SignatureMethod::RsaSha1 => Some(Signer::RsaSha1(key)),
-            SignatureMethod::RsaSha256 => Some(Signer::RsaSha256(key)),
-            _ => None,
-        }
-    }
-
-    /// A shared-secret signer; `method` must be HMAC-* or PLAINTEXT.
-    pub fn shared_secret(
+    /// The signer for `method`: `rsa_key` is asked for only by the RSA
+    /// methods, `consumer_secret` only by the others.
+    pub fn new<E>(
         method: SignatureMethod,
+        rsa_key: impl FnOnce() -> Result<RsaKey, E>,
         consumer_secret: &str,
-        token_secret: &str,
-    ) -> Option<Signer> {
-        let key = secret_key(consumer_secret, token_secret);
-        match method {
-            SignatureMethod::HmacSha1 => Some(Signer::HmacSha1 { key }),
-            SignatureMethod::HmacSha256 => Some(Signer::HmacSha256 { key }),
-            SignatureMethod::Plaintext => Some(Signer::Plaintext { key }),
-            _ => None,
-        }
+    ) -> Result<Signer, E> {
+        Ok(match method.key_kind() {
+            KeyKind::Rsa(hash) => Signer::Rsa {
+                hash,
+                key: rsa_key()?,
+            },
+            KeyKind::Secret(method) => Signer::Secret {
+                method,
+                consumer_secret: consumer_secret.to_string(),
+            },
+        })
     }
 
     pub fn method(&self) -> SignatureMethod {
         match self {
-            Signer::RsaSha1(_) => SignatureMethod::RsaSha1,
-            Signer::RsaSha256(_) => SignatureMethod::RsaSha256,
-            Signer::HmacSha1 { .. } => SignatureMethod::HmacSha1,
-            Signer::HmacSha256 { .. } => SignatureMethod::HmacSha256,
-            Signer::Plaintext { .. } => SignatureMethod::Plaintext,
+            Signer::Rsa {
+                hash: Hash::Sha1, ..
+            } => SignatureMethod::RsaSha1,
+            Signer::Rsa {
+                hash: Hash::Sha256, ..
+            } => SignatureMethod::RsaSha256,
+            Signer::Secret { method, .. } => match method {
+                SecretMethod::HmacSha1 => SignatureMethod::HmacSha1,
+                SecretMethod::HmacSha256 => SignatureMethod::HmacSha256,
+                SecretMethod::Plaintext => SignatureMethod::Plaintext,
+            },
         }
     }
 
     /// The value of `oauth_signature` for a base string (unencoded; the
-    /// placement in §3.5 encodes it).
-    pub fn sign(&self, base_string: &str) -> String {
+    /// placement in §3.5 encodes it). RSA ignores `token_secret`.
+    pub fn sign(&self, base_string: &str, token_secret: &str) -> String {
         let data = base_string.as_bytes();
         match self {
-            Signer::RsaSha1(k) => BASE64.encode(k.sign(Hash::Sha1, data)),
-            Signer::RsaSha256(k) => BASE64.encode(k.sign(Hash::Sha256, data)),
-            Signer::HmacSha1 { key } => BASE64.encode(hmac::<Hmac<Sha1>>(key, data)),
-            Signer::HmacSha256 { key } => BASE64.encode(hmac::<Hmac<Sha256>>(key, data)),
-            Signer::Plaintext { key } => key.clone(),
+            Signer::Rsa { hash, key } => BASE64.encode(key.sign(*hash, data)),
+            Signer::Secret {
+                method,
+                consumer_secret,
+            } => {
+                let key = secret_key(consumer_secret, token_secret);
+                match method {
+                    SecretMethod::HmacSha1 => BASE64.encode(hmac::<Hmac<Sha1>>(&key, data)),
+                    SecretMethod::HmacSha256 => BASE64.encode(hmac::<Hmac<Sha256>>(&key, data)),
+                    SecretMethod::Plaintext => key,
+                }
+            }
         }
     }
 }
@@ -426,7 +466,8 @@ mod tests {
 
     #[test]
     fn debug_hides_secrets() {
-        let s = Signer::shared_secret(SignatureMethod::HmacSha1, "cs3cret", "ts3cret").unwrap();
+        let no_key = || -> Result<RsaKey, ()> { unreachable!("HMAC needs no RSA key") };
+        let s = Signer::new(SignatureMethod::HmacSha1, no_key, "cs3cret").unwrap();
         assert_eq!(format!("{s:?}"), "Signer(HMAC-SHA1)");
     }
 }

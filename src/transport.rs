@@ -21,8 +21,8 @@ pub struct Options {
     pub timeout: Duration,
     /// Trace requests and responses on stderr.
     pub verbose: bool,
-    /// Strings never to print in a trace (secrets that may be inside a
-    /// PLAINTEXT signature).
+    /// Secrets never to print in a trace (a PLAINTEXT signature holds them,
+    /// encoded once or twice).
     pub redact: Vec<String>,
     /// Load the system's CA roots: only needed for https, and costly
     /// enough at start-up to skip for plain http.
@@ -49,6 +49,8 @@ pub struct Request {
     pub url: Url,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
+    /// Secrets this request was signed with, never to be traced.
+    pub secrets: Vec<String>,
 }
 
 /// A client that keeps its connections alive across requests.
@@ -97,6 +99,7 @@ impl Transport {
         if self.opts.verbose {
             self.trace_request(&req, &headers);
         }
+        let url = req.url.clone();
         let mut builder = self
             .client
             .request(req.method.clone(), req.url.clone())
@@ -106,7 +109,7 @@ impl Transport {
         }
         let resp = builder
             .send()
-            .map_err(|e| classify(&e, &req.url, self.opts.timeout))?;
+            .map_err(|e| classify(&e, &url, self.opts.timeout))?;
         if self.opts.verbose {
             self.trace_response(&resp);
         }
@@ -120,23 +123,38 @@ impl Transport {
 
     /// Prints a line of the `-v` trace, with secrets blanked out.
     pub fn trace(&self, line: &str) {
-        if self.opts.verbose {
-            let mut shown = line.to_string();
-            for secret in self.opts.redact.iter().filter(|s| !s.is_empty()) {
-                shown = shown.replace(secret.as_str(), "[redacted]");
-            }
-            let _ = writeln!(std::io::stderr(), "{shown}");
+        self.trace_hiding(line, &[]);
+    }
+
+    /// As `trace`, hiding `extra` secrets too, raw and percent-encoded once
+    /// and twice (a PLAINTEXT signature in an `Authorization` header).
+    fn trace_hiding(&self, line: &str, extra: &[String]) {
+        if !self.opts.verbose {
+            return;
         }
+        let mut shown = line.to_string();
+        for secret in self
+            .opts
+            .redact
+            .iter()
+            .chain(extra)
+            .filter(|s| !s.is_empty())
+        {
+            let once = crate::signature::percent_encode(secret);
+            let twice = crate::signature::percent_encode(&once);
+            for form in [twice, once, secret.clone()] {
+                shown = shown.replace(form.as_str(), "[redacted]");
+            }
+        }
+        let _ = writeln!(std::io::stderr(), "{shown}");
     }
 
     fn trace_request(&self, req: &Request, headers: &HeaderMap) {
-        self.trace(&format!("> {} {}", req.method, req.url));
+        let hide = req.secrets.as_slice();
+        self.trace_hiding(&format!("> {} {}", req.method, req.url), hide);
         for (name, value) in headers {
-            self.trace(&format!(
-                "> {}: {}",
-                name,
-                value.to_str().unwrap_or("<binary>")
-            ));
+            let value = value.to_str().unwrap_or("<binary>");
+            self.trace_hiding(&format!("> {name}: {value}"), hide);
         }
         if let Some(body) = &req.body {
             self.trace(&format!("> [{} bytes of body]", body.len()));
@@ -267,6 +285,47 @@ impl<R: std::io::Read> std::io::Read for Bounded<R> {
             ));
         }
         self.inner.read(buf)
+    }
+}
+
+/// Reads an answer's body into memory, at most `limit` bytes, ending
+/// within `timeout` of when reading began: the one way a body is read whole
+/// (token answers, error reports, pages, `myself`).
+pub fn read_body(
+    resp: &mut Response,
+    url: &Url,
+    timeout: Duration,
+    limit: Option<u64>,
+) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut body = Vec::new();
+    Bounded::new(resp, timeout)
+        .take(limit.unwrap_or(u64::MAX))
+        .read_to_end(&mut body)
+        .map_err(|e| body_error(&e, url, timeout))?;
+    Ok(body)
+}
+
+/// Streams an answer's body to `out` as it arrives, within `timeout` of
+/// when reading began; a failed write of the output is the output's error.
+pub fn copy_body(
+    resp: &mut Response,
+    out: &mut dyn Write,
+    url: &Url,
+    timeout: Duration,
+) -> Result<()> {
+    use std::io::Read;
+    let mut from = Bounded::new(resp, timeout);
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(body_error(&e, url, timeout)),
+        };
+        out.write_all(&buf[..n])
+            .map_err(|e| crate::output::write_error(&e))?;
     }
 }
 

@@ -422,17 +422,70 @@ fn login_at_the_prompt_then_request_whoami_logout() {
     out.fails(2);
 }
 
+/// The browser's Allow with a callback token: JIRA's redirect, not followed
+/// (the callback is a page elsewhere); returns where the browser lands.
+fn allow_to_callback(authorize: &str) -> String {
+    let resp = browser()
+        .get(format!("{authorize}&approve=true"))
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 302);
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// With `--callback`, the request token is a 1.0a one, whose verifier the
+/// provider checks (an `oob` token's it does not, as JIRA): only the
+/// pasted URL's `oauth_verifier`, and nothing else of it, passes.
 #[test]
-fn a_pasted_callback_url_works_at_the_prompt() {
+fn a_pasted_callback_url_brings_the_verifier_that_is_checked() {
     let jira = jira();
     let env = Env::new();
-    let mut r = Spawn::new(&["login", &jira.base_url()]).start(&env);
-    let v = jira.approve(&r.token);
-    r.type_line(&format!(
-        "http://example.com/cb?oauth_token={}&oauth_verifier={v}",
-        r.token
-    ));
-    r.finish(&env).ok();
+    let landing = "https://app.example.com/jira-done?from=cli";
+    let mut r = Spawn::new(&["login", &jira.base_url(), "--callback", landing]).start(&env);
+    let location = allow_to_callback(&r.authorize);
+    let prefix = format!("{landing}&oauth_token={}&oauth_verifier=", r.token);
+    assert!(location.starts_with(&prefix), "{location}");
+    let verifier = location[prefix.len()..].to_string();
+    r.type_line(&location);
+    let out = r.finish(&env);
+    out.ok();
+    assert!(out.stdout.ends_with(LOGGED_IN), "{}", out.stdout);
+    let reqs = jira.requests();
+    let request_token = reqs
+        .iter()
+        .find(|q| q.path.ends_with("/oauth/request-token"))
+        .unwrap();
+    assert_eq!(request_token.param("oauth_callback"), Some(landing));
+    let access = reqs
+        .iter()
+        .find(|q| q.path.ends_with("/oauth/access-token"))
+        .unwrap();
+    assert_eq!(access.outcome, Outcome::Ok);
+    assert_eq!(access.param("oauth_verifier"), Some(verifier.as_str()));
+
+    // The provider does check it: a pasted URL with another verifier fails.
+    let mut r = Spawn::new(&["login", &jira.base_url(), "--callback", landing]).start(&env);
+    let location = allow_to_callback(&r.authorize);
+    let (rest, _) = location.rsplit_once('=').unwrap();
+    r.type_line(&format!("{rest}=not-the-verifier"));
+    let out = r.finish(&env);
+    failed(&out, 4);
+    assert!(out.error().contains("token_rejected"), "{}", out.stderr);
+}
+
+#[test]
+fn callback_and_listen_exclude_each_other() {
+    let env = Env::new();
+    let out = Spawn::new(&[
+        "login",
+        "http://127.0.0.1:1",
+        "--listen",
+        "--callback",
+        "https://app.example.com/done",
+    ])
+    .run(&env);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.error().contains("--callback"), "{}", out.stderr);
 }
 
 #[test]

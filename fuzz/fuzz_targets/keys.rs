@@ -3,6 +3,7 @@
 #![no_main]
 
 use jira_oauth::keys::{self, Fixed};
+use jira_oauth::rsa_backend::RsaKey;
 use jira_oauth::signature::{SignatureMethod, Signer};
 use jira_oauth_fuzz::assert_printable_error;
 use libfuzzer_sys::fuzz_target;
@@ -13,9 +14,9 @@ fuzz_target!(|data: &[u8]| {
         Ok(key) => {
             keys::public_key_pem(&key);
             keys::fingerprint_sha256(&key);
-            Signer::rsa(SignatureMethod::RsaSha1, key)
+            Signer::new(SignatureMethod::RsaSha1, || Ok::<_, ()>(RsaKey::new(key)), "")
                 .expect("an RSA signer")
-                .sign("GET&x&y");
+                .sign("GET&x&y", "");
         }
         Err(e) => {
             assert_printable_error(&e);

@@ -2,30 +2,28 @@
 //! approved request token for an access token
 //! ([RFC 5849 §2.3](https://www.rfc-editor.org/rfc/rfc5849#section-2.3)).
 
-use super::{check_token, client, read_token, token_method};
-use crate::cli::{Global, TokenMethod};
-use crate::client::Call;
+use super::read_token;
+use crate::cli::{AccessTokenArgs, Global};
+use crate::config::{check_token, Config, Wants};
 use crate::error::Result;
 use crate::output::render;
-use crate::urls;
 
-pub fn run(
-    g: &Global,
-    base: &str,
-    request_token: &str,
-    request_secret: &str,
-    verifier: &str,
-    method: TokenMethod,
-) -> Result<()> {
-    let base = urls::normalize_base(base)?;
-    check_token("request token", request_token)?;
-    check_token("verifier", verifier)?;
-    let url = urls::endpoint(&base, "/plugins/servlet/oauth/access-token")?;
-    let client = client(g, &[request_secret], &[&url])?;
-    let mut call = Call::new(token_method(method), url);
-    call.token = Some(request_token.trim().to_string());
-    call.token_secret = request_secret.to_string();
-    call.verifier = Some(verifier.trim().to_string());
+pub fn run(g: &Global, a: &AccessTokenArgs) -> Result<()> {
+    check_token("request token", &a.request_token)?;
+    check_token("verifier", &a.verifier)?;
+    let config = Config::resolve(
+        g,
+        Wants {
+            base: Some(&a.jira_base_url),
+            ..Default::default()
+        },
+    )?;
+    let url = config.endpoint("/plugins/servlet/oauth/access-token")?;
+    let client = config.client()?;
+    let mut call = config.call(a.token_method.http(), url);
+    call.token = Some(a.request_token.trim().to_string());
+    call.token_secret = a.request_token_secret.clone();
+    call.verifier = Some(a.verifier.trim().to_string());
     call.token_call = true;
     let token = read_token(&client, &call)?;
 
@@ -50,5 +48,5 @@ pub fn run(
             token.token_secret.as_str(),
         ),
     ];
-    crate::print_stdout(render(g.format, &text, &env, json).as_bytes())
+    crate::output::print_stdout(render(config.format, &text, &env, json).as_bytes())
 }

@@ -5,14 +5,15 @@
 //! Exit 0 when every check passes, else the exit code of the first failing
 //! check (2 key, 3 no answer, 4 OAuth, 1 another HTTP error).
 
-use super::{private_key_path, transport_options};
-use crate::cli::Global;
-use crate::client::{Call, Client, Keys};
+use crate::cli::{DoctorArgs, Global};
+use crate::client::{refuse_plaintext_in_clear, Call, Client, SMALL_BODY};
+use crate::config::{Config, TokenWant, Wants};
 use crate::error::{Error, Kind, Result};
-use crate::problem::{self, Context};
-use crate::signature::{SignatureMethod, Signer};
-use crate::transport::{self, Transport};
-use crate::{keys, urls};
+use crate::myself::{self, myself};
+use crate::problem;
+use crate::rsa_backend::RsaKey;
+use crate::signature::{KeyKind, Signer};
+use crate::{keys, transport};
 use reqwest::Method;
 use std::time::{Duration, SystemTime};
 
@@ -57,15 +58,32 @@ impl Report {
     }
 }
 
-pub fn run(g: &Global, base: Option<&str>, token: Option<&str>) -> Result<()> {
+pub fn run(g: &Global, a: &DoctorArgs) -> Result<()> {
     let mut r = Report::default();
-    let keys = check_key(g, &mut r);
-    if let Some(base) = base {
-        if let Err(e) = check_server(g, base, token, keys, &mut r) {
+    // With nothing given, the server of the only stored login is checked.
+    let config = Config::resolve(
+        g,
+        Wants {
+            base: a.jira_base_url.as_deref(),
+            token: TokenWant::Optional(a.token.as_deref()),
+            needs_base: true,
+            ..Default::default()
+        },
+    );
+    // A bad base URL (or login) still leaves the key to check.
+    let (config, base_error) = match config {
+        Ok(c) => (c, None),
+        Err(e) => (super::key_only(g)?, Some(e)),
+    };
+    let signer = check_key(&config, &mut r);
+    if let Some(e) = base_error {
+        r.fail_with("base URL", &e);
+    } else if config.base_url.is_some() {
+        if let Err(e) = check_server(&config, signer, &mut r) {
             r.fail_with("base URL", &e);
         }
     }
-    crate::print_stdout(r.out.as_bytes())?;
+    crate::output::print_stdout(r.out.as_bytes())?;
     match r.first_failure {
         None => Ok(()),
         Some(kind) => Err(Error::new(
@@ -76,35 +94,28 @@ pub fn run(g: &Global, base: Option<&str>, token: Option<&str>) -> Result<()> {
 }
 
 /// The key loads, is RSA, and only its owner can read it; its public key.
-fn check_key(g: &Global, r: &mut Report) -> Option<Keys> {
-    let method = g.signature_method;
-    if !method.is_rsa() {
-        let secret = g.consumer_secret.clone().unwrap_or_default();
-        if secret.is_empty() {
+fn check_key(config: &Config, r: &mut Report) -> Option<Signer> {
+    let method = config.signature_method;
+    let KeyKind::Rsa(_) = method.key_kind() else {
+        let signer = config.signer().ok()?;
+        if config.has_consumer_secret() {
+            r.pass(
+                "consumer secret",
+                &format!("{method} signs with the consumer secret (given; no RSA key needed)"),
+            );
+        } else {
             r.warn(
                 "consumer secret",
                 &format!("{method} signs with the consumer secret, and none is given"),
                 "pass --consumer-secret or set JIRA_OAUTH_CONSUMER_SECRET",
             );
-        } else {
-            r.pass(
-                "consumer secret",
-                &format!("{method} signs with the consumer secret (given; no RSA key needed)"),
-            );
         }
-        return Some(Keys::Secret {
-            method,
-            consumer_secret: secret,
-        });
-    }
-    let path = match private_key_path(g) {
-        Ok(p) => p,
-        Err(e) => {
-            r.fail_with("private key", &e);
-            return None;
-        }
+        return Some(signer);
     };
-    let key = match keys::load_private_key(&path, &mut keys::EnvOrTty) {
+    let loaded = config
+        .private_key_path()
+        .and_then(|path| Ok((keys::load_private_key(&path, &mut keys::EnvOrTty)?, path)));
+    let (key, path) = match loaded {
         Ok(k) => k,
         Err(e) => {
             r.fail_with("private key", &e);
@@ -132,31 +143,21 @@ fn check_key(g: &Global, r: &mut Report) -> Option<Keys> {
         ),
     );
     r.text(&keys::public_key_pem(&key));
-    let signer = Signer::rsa(method, key).expect("an RSA method");
-    Some(Keys::Rsa(Box::new(signer)))
+    Signer::new(method, || Ok::<_, Error>(RsaKey::new(key)), "").ok()
 }
 
-fn check_server(
-    g: &Global,
-    base: &str,
-    token: Option<&str>,
-    keys: Option<Keys>,
-    r: &mut Report,
-) -> Result<()> {
-    let base = urls::normalize_base(base)?;
-    let url = urls::endpoint(&base, "/plugins/servlet/oauth/request-token")?;
-    let token = token_to_try(g, token, &url);
-    let secrets: Vec<&str> = g.token_secret.as_deref().into_iter().collect();
-    let opts = transport_options(g, &secrets, &[&url]);
+fn check_server(config: &Config, signer: Option<Signer>, r: &mut Report) -> Result<()> {
+    let url = config.endpoint("/plugins/servlet/oauth/request-token")?;
 
     // An unsigned call: any HTTP answer proves DNS, TCP and TLS, and brings a Date.
-    let transport = Transport::new(opts.clone())?;
+    let transport = transport::Transport::new(config.transport.clone())?;
     let sent_at = SystemTime::now();
     let probe = transport.send(transport::Request {
         method: Method::GET,
         url: url.clone(),
         headers: Vec::new(),
         body: None,
+        secrets: Vec::new(),
     });
     let resp = match probe {
         Ok(resp) => resp,
@@ -169,7 +170,7 @@ fn check_server(
         }
     };
     let tls = if url.scheme() == "https" {
-        if g.insecure {
+        if config.transport.insecure {
             ", TLS not verified (--insecure)"
         } else {
             ", TLS verified"
@@ -190,47 +191,25 @@ fn check_server(
     }
     check_clock(resp.headers(), sent_at, r);
 
-    let Some(keys) = keys else {
+    let Some(signer) = signer else {
         r.skip("consumer key", "no usable key");
         r.skip("access token", "no usable key");
         return Ok(());
     };
-    if keys.method() == SignatureMethod::Plaintext && url.scheme() != "https" {
-        let e = Error::usage(format!(
-            "PLAINTEXT signatures are sent in the clear: refused over {}",
-            url.scheme()
-        ))
-        .with_hint("RFC 5849 allows PLAINTEXT only over TLS: use an https:// URL");
+    if let Err(e) = refuse_plaintext_in_clear(signer.method(), &url) {
         r.fail_with("consumer key", &e);
         return Ok(());
     }
-    let client = Client::new(g.consumer_key.clone(), keys, opts, g.auth_in)?;
+    let client = Client::new(config, signer)?;
     check_consumer(&client, &url, r);
-    match token {
-        Some(t) => check_token(g, &client, &base, &t, r)?,
+    match &config.token {
+        Some(_) => check_token(config, &client, r)?,
         None => r.skip(
             "access token",
             "none given (pass --token, set JIRA_OAUTH_ACCESS_TOKEN, or log in)",
         ),
     }
     Ok(())
-}
-
-/// The access token to try: `--token`, else `JIRA_OAUTH_ACCESS_TOKEN`, else
-/// the stored login for this server made with the same consumer key.
-fn token_to_try(g: &Global, flag: Option<&str>, url: &url::Url) -> Option<String> {
-    let stored = || {
-        let logins = crate::credentials::Store::default_location()
-            .and_then(|s| s.load())
-            .ok()?;
-        let (_, entry) = logins.lookup(url)?;
-        (entry.consumer_key == g.consumer_key).then(|| entry.token.clone())
-    };
-    flag.map(str::to_string)
-        .or_else(|| std::env::var("JIRA_OAUTH_ACCESS_TOKEN").ok())
-        .or_else(stored)
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
 }
 
 /// The local clock against the server's `Date`: JIRA refuses timestamps
@@ -266,18 +245,15 @@ fn check_consumer(client: &Client, url: &url::Url, r: &mut Report) {
     let mut call = Call::new(Method::POST, url.clone());
     call.callback = Some("oob".into());
     call.token_call = true;
+    let key = client.consumer_key();
     match answer(client, &call) {
-        Ok(_) => r.pass(
+        Ok(()) => r.pass(
             "consumer key",
-            &format!(
-                "JIRA knows '{}' and accepts our signature (a request token was issued)",
-                client.consumer_key
-            ),
+            &format!("JIRA knows '{key}' and accepts our signature (a request token was issued)"),
         ),
         Err((Some(p), e)) if p == "signature_invalid" => {
             let found = format!(
-                "JIRA knows '{}' but rejects our signature: its key does not match ours",
-                client.consumer_key
+                "JIRA knows '{key}' but rejects our signature: its key does not match ours"
             );
             r.fail("consumer key", e.kind, &found, e.hint.as_deref());
         }
@@ -286,58 +262,25 @@ fn check_consumer(client: &Client, url: &url::Url, r: &mut Report) {
 }
 
 /// `GET /rest/api/2/myself` with the access token.
-fn check_token(g: &Global, client: &Client, base: &str, token: &str, r: &mut Report) -> Result<()> {
-    let url = urls::endpoint(base, "/rest/api/2/myself")?;
-    let mut call = Call::new(Method::GET, url);
-    call.token = Some(token.to_string());
-    call.token_secret = g.token_secret.clone().unwrap_or_default();
-    match answer(client, &call) {
-        Ok((headers, body)) => {
-            let user = headers
-                .get("x-ausername")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            if user.eq_ignore_ascii_case("anonymous") {
-                r.fail(
-                    "access token",
-                    Kind::OAuth,
-                    "JIRA answered as 'anonymous': it ignored the signature",
-                    Some("check that OAuth is enabled on the Application Link, then run the OAuth dance again"),
-                );
-                return Ok(());
-            }
-            let me: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-            let name = me["name"].as_str().unwrap_or(user);
-            let shown = match me["displayName"].as_str() {
-                Some(d) => format!("{d} ({name})"),
-                None => name.to_string(),
-            };
-            r.pass("access token", &format!("works: signed in as {shown}"));
-        }
-        Err((_, e)) => r.fail_with("access token", &e),
+fn check_token(config: &Config, client: &Client, r: &mut Report) -> Result<()> {
+    let call = config.call(Method::GET, config.endpoint(myself::PATH)?);
+    match myself(client, &call) {
+        Ok(me) => r.pass("access token", &format!("works: signed in as {me}")),
+        Err(e) => r.fail_with("access token", &e),
     }
     Ok(())
 }
 
-type Answer = (reqwest::header::HeaderMap, Vec<u8>);
-
 /// Sends the call; a refusal comes back with its `oauth_problem` name.
-fn answer(client: &Client, call: &Call) -> Result<Answer, (Option<String>, Error)> {
-    let (mut resp, ctx): (_, Context) = client.send_unchecked(call).map_err(|e| (None, e))?;
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = problem::read_error_body(&mut resp).map_err(|e| (None, e))?;
-    if status.is_success() {
-        return Ok((headers, body));
+fn answer(client: &Client, call: &Call) -> Result<(), (Option<String>, Error)> {
+    let (mut resp, ctx) = client.send_unchecked(call).map_err(|e| (None, e))?;
+    if resp.status().is_success() {
+        return client
+            .read_body(&mut resp, Some(SMALL_BODY))
+            .map(drop)
+            .map_err(|e| (None, e));
     }
-    let name = problem::find_problem(&headers, &body).map(|p| p.name);
-    let e = problem::refusal(status.as_u16(), &headers, &body, &ctx).unwrap_or_else(|| {
-        Error::http(format!(
-            "HTTP {} from {} {}",
-            status.as_u16(),
-            call.method,
-            call.url
-        ))
-    });
-    Err((name, e))
+    let failure = client.read_failure(resp).map_err(|e| (None, e))?;
+    let name = problem::find_problem(&failure.headers, &failure.body).map(|p| p.name);
+    Err((name, failure.explain(&ctx, call)))
 }

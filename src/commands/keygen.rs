@@ -1,8 +1,8 @@
 //! `keygen`: a new RSA key pair for the consumer (JIRA's RSA-SHA1, RFC 5849
 //! §3.4.3), and what to enter in JIRA's Application Link screens.
 
+use crate::atomic_file;
 use crate::cli::{Global, KeygenArgs};
-use crate::credentials::{commit_temp, create_private_dir, write_temp};
 use crate::error::{Error, Result};
 use crate::keys::{fingerprint_sha256, public_key_pem};
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
@@ -14,7 +14,7 @@ const MIN_BITS: usize = 2048;
 const MAX_BITS: usize = 8192;
 
 pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
-    if !(MIN_BITS..=MAX_BITS).contains(&a.bits) || a.bits % 8 != 0 {
+    if !(MIN_BITS..=MAX_BITS).contains(&a.bits) || !a.bits.is_multiple_of(8) {
         return Err(Error::usage(format!(
             "--bits {}: RSA keys here are {MIN_BITS} to {MAX_BITS} bits, a multiple of 8",
             a.bits
@@ -45,7 +45,7 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
             ));
         }
     }
-    create_private_dir(&dir)?;
+    atomic_file::create_private_dir(&dir)?;
 
     let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, a.bits)
         .map_err(|e| Error::usage(format!("cannot generate an RSA key: {e}")))?;
@@ -54,17 +54,12 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
         .map_err(|e| Error::usage(format!("cannot encode the private key: {e}")))?;
     let public_pem = public_key_pem(&key);
 
-    // Both written before either is renamed, so that a failure leaves no mismatched pair.
-    let private_tmp = write_temp(&private_path, private_pem.as_bytes(), 0o600)?;
-    let public_tmp = match write_temp(&public_path, public_pem.as_bytes(), 0o644) {
-        Ok(t) => t,
-        Err(e) => {
-            let _ = std::fs::remove_file(&private_tmp);
-            return Err(e);
-        }
-    };
-    commit_temp(&private_tmp, &private_path)?;
-    commit_temp(&public_tmp, &public_path)?;
+    // Both written before either is renamed, so that a failure to write one
+    // leaves no mismatched pair (the other's temporary file is dropped).
+    let private = atomic_file::prepare(&private_path, private_pem.as_bytes(), 0o600)?;
+    let public = atomic_file::prepare(&public_path, public_pem.as_bytes(), 0o644)?;
+    private.commit()?;
+    public.commit()?;
 
     let default_key = crate::config_dir().map(|d| d.join("private.pem"));
     let key_note = if default_key.as_deref() == Some(private_path.as_path()) {
@@ -97,7 +92,10 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
         private = private_path.display(),
         public = public_path.display(),
         fp = fingerprint_sha256(&key),
-        ck = g.consumer_key,
+        ck = g
+            .consumer_key
+            .as_deref()
+            .unwrap_or(crate::config::DEFAULT_CONSUMER_KEY),
     );
-    crate::print_stdout(text.as_bytes())
+    crate::output::print_stdout(text.as_bytes())
 }

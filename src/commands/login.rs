@@ -2,11 +2,12 @@
 //! ([RFC 5849 §2](https://www.rfc-editor.org/rfc/rfc5849#section-2)), its
 //! access token stored in the credentials file, and asked about later.
 
-use super::{authorize_url, check_token, client, client_with_keys, keys, read_token, token_method};
-use crate::cli::{Global, LoginArgs};
-use crate::client::{Call, Client};
+use super::{authorize_url, read_token};
+use crate::cli::{Global, LoginArgs, LogoutArgs, WhoamiArgs};
+use crate::config::{check_token, Config, TokenWant, Wants};
 use crate::credentials::{self, Entry, Store};
 use crate::error::{Error, Result};
+use crate::myself::{self, myself};
 use crate::signature::decode_form;
 use crate::urls;
 use reqwest::Method;
@@ -16,32 +17,38 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
-    let (base, port) = base_and_port(a)?;
-    let base = urls::normalize_base(&base)?;
+    let (base, port) = base_and_port(a, g.base_url.as_deref())?;
+    let config = Config::resolve(
+        g,
+        Wants {
+            base: Some(&base),
+            ..Default::default()
+        },
+    )?;
+    let base = config.base()?;
     let store = Store::default_location()?;
     // A broken credentials file stops us before the user approves anything.
     store.load()?;
 
-    let request_url = urls::endpoint(&base, "/plugins/servlet/oauth/request-token")?;
-    let access_url = urls::endpoint(&base, "/plugins/servlet/oauth/access-token")?;
-    let myself_url = urls::endpoint(&base, "/rest/api/2/myself")?;
-    let keys = keys(g, false)?;
+    let request_url = config.endpoint("/plugins/servlet/oauth/request-token")?;
+    let access_url = config.endpoint("/plugins/servlet/oauth/access-token")?;
+    let myself_url = config.endpoint(myself::PATH)?;
+    let client = config.client()?;
     let listener = match port {
         Some(p) => Some(Listener::bind(p)?),
         None => None,
     };
-    let client = client_with_keys(g, keys.clone(), &[], &[&request_url])?;
-    let mut call = Call::new(token_method(a.token_method), request_url);
+    let method = a.token_method.http();
+    let mut call = config.call(method.clone(), request_url);
     // A real callback makes it a 1.0a token, whose verifier JIRA checks (§2.1).
-    call.callback = Some(
-        listener
-            .as_ref()
-            .map_or_else(|| "oob".to_string(), |l| l.callback_url()),
-    );
+    call.callback = Some(listener.as_ref().map_or_else(
+        || a.callback.clone().unwrap_or_else(|| "oob".to_string()),
+        |l| l.callback_url(),
+    ));
     call.token_call = true;
     let request = read_token(&client, &call)?;
 
-    let authorize = authorize_url(&base, &request.token);
+    let authorize = authorize_url(base, &request.token);
     eprintln!(
         "Open this URL in a browser, log in to JIRA if asked, and click Allow:\n  {authorize}"
     );
@@ -66,13 +73,7 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     }
     check_token("verifier", &verifier)?;
 
-    let client = client_with_keys(
-        g,
-        keys.clone(),
-        &[request.token_secret.as_str()],
-        &[&access_url],
-    )?;
-    let mut call = Call::new(token_method(a.token_method), access_url);
+    let mut call = config.call(method, access_url);
     call.token = Some(request.token.clone());
     call.token_secret = request.token_secret.clone();
     call.verifier = Some(verifier);
@@ -80,19 +81,21 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     let access = read_token(&client, &call)?;
 
     let entry = Entry {
-        consumer_key: g.consumer_key.clone(),
+        consumer_key: config.consumer_key.clone(),
         token: access.token,
         token_secret: access.token_secret,
         obtained_at: credentials::now_rfc3339(),
     };
-    store.update(|l| l.logins.insert(base.clone(), entry.clone()))?;
-    let client = client_with_keys(g, keys, &[entry.token_secret.as_str()], &[&myself_url])?;
-    let me = myself(&client, myself_url, &entry, g)?;
-    crate::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
+    store.update(|l| l.logins.insert(base.to_string(), entry.clone()))?;
+    let mut call = config.call(Method::GET, myself_url);
+    call.token = Some(entry.token.clone());
+    call.token_secret = entry.token_secret.clone();
+    let me = myself(&client, &call)?;
+    crate::output::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
 }
 
-pub fn logout(base: &str) -> Result<()> {
-    let base = urls::normalize_base(base)?;
+pub fn logout(a: &LogoutArgs) -> Result<()> {
+    let base = urls::normalize_base(&a.jira_base_url)?;
     let store = Store::default_location()?;
     let had = if store.path.exists() {
         store.update(|l| l.logins.remove(&base).is_some())?
@@ -104,80 +107,40 @@ pub fn logout(base: &str) -> Result<()> {
     } else {
         format!("No login stored for {base}: nothing to forget\n")
     };
-    crate::print_stdout(text.as_bytes())
+    crate::output::print_stdout(text.as_bytes())
 }
 
-pub fn whoami(g: &Global, base: Option<&str>) -> Result<()> {
-    let store = Store::default_location()?;
-    let logins = store.load()?;
-    let (base, entry) = match base {
-        Some(b) => {
-            let b = urls::normalize_base(b)?;
-            let url = urls::parse(&b)?;
-            logins.lookup(&url).ok_or_else(|| {
-                Error::usage(format!("no login stored for {b}"))
-                    .with_hint(format!("run jira-oauth login {b}"))
-            })?
-        }
-        None => match logins.logins.len() {
-            0 => {
-                return Err(
-                    Error::usage("no login stored").with_hint("run jira-oauth login JIRA_BASE_URL")
-                )
-            }
-            1 => logins.only().expect("one login"),
-            _ => {
-                return Err(
-                    Error::usage(format!("several logins are stored: {}", logins.bases()))
-                        .with_hint("name one: jira-oauth whoami JIRA_BASE_URL"),
-                )
-            }
+pub fn whoami(g: &Global, a: &WhoamiArgs) -> Result<()> {
+    let config = Config::resolve(
+        g,
+        Wants {
+            base: a.jira_base_url.as_deref(),
+            token: TokenWant::Required(None),
+            needs_base: true,
+            ..Default::default()
         },
+    )?;
+    let base = match config.token.as_ref().and_then(|t| t.stored_for.as_deref()) {
+        Some(b) => b,
+        None => config.base()?,
     };
-    let url = urls::endpoint(base, "/rest/api/2/myself")?;
-    let mut client = client(g, &[entry.token_secret.as_str()], &[&url])?;
-    // The token belongs to the consumer that obtained it.
-    client.consumer_key = entry.consumer_key.clone();
-    let me = myself(&client, url, entry, g)?;
-    crate::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
-}
-
-/// `GET /rest/api/2/myself` with a stored login: `displayName (name)`.
-fn myself(client: &Client, url: url::Url, entry: &Entry, g: &Global) -> Result<String> {
-    let mut call = Call::new(Method::GET, url.clone());
-    call.token = Some(entry.token.clone());
-    call.token_secret = g
-        .token_secret
-        .clone()
-        .unwrap_or_else(|| entry.token_secret.clone());
-    let mut resp = client.send(&call)?;
-    let mut body = Vec::new();
-    resp.read_to_end(&mut body)
-        .map_err(|e| Error::network(format!("the answer from {url} broke off: {e}")))?;
-    let v: serde_json::Value = serde_json::from_slice(&body).map_err(|_| {
-        Error::http(format!(
-            "{url} did not answer with JSON: {}",
-            crate::problem::snippet(&body)
-        ))
-    })?;
-    let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string();
-    // Cloud has no `name`; its `accountId` plays that part.
-    let name = v
-        .get("name")
-        .or_else(|| v.get("accountId"))
-        .and_then(|x| x.as_str())
-        .unwrap_or("?");
-    Ok(format!("{} ({name})", field("displayName")))
+    let url = urls::endpoint(base, myself::PATH)?;
+    let me = myself(&config.client()?, &config.call(Method::GET, url))?;
+    crate::output::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
 }
 
 /// `login URL --listen` and `login --listen URL` both work: an optional
 /// value that is not a port is the base URL.
-fn base_and_port(a: &LoginArgs) -> Result<(String, Option<u16>)> {
+fn base_and_port(a: &LoginArgs, base_url: Option<&str>) -> Result<(String, Option<u16>)> {
     let missing = || {
         Error::usage("login needs JIRA's base URL")
             .with_hint("jira-oauth login https://jira.example.com [--listen [PORT]]")
     };
-    match (&a.jira_base_url, &a.listen) {
+    let given = a
+        .jira_base_url
+        .clone()
+        .or_else(|| base_url.map(str::to_string));
+    match (&given, &a.listen) {
         (base, None) => Ok((base.clone().ok_or_else(missing)?, None)),
         (base, Some(v)) => match v.parse::<u16>() {
             Ok(p) => Ok((base.clone().ok_or_else(missing)?, Some(p))),

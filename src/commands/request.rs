@@ -2,79 +2,58 @@
 //! to stdout byte for byte (streamed), one connection kept alive for all of
 //! them, or `--parallel N` at once with the output still in order.
 
-use super::{check_token, client};
 use crate::body::read_body;
 use crate::cli::{Global, RequestArgs};
 use crate::client::{Call, Client, Prepared};
+use crate::config::{Config, TokenWant, Wants};
 use crate::error::{Error, Result};
-use crate::follow::{self, Policy};
-use crate::transport::{body_error, Bounded};
-use crate::{paginate, urls};
+use crate::retry_redirect::{self, Policy};
+use crate::{paginate, transport, urls};
 use reqwest::Method;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
-use url::Url;
 
 pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
     let (token, targets) = split_token(&a.args)?;
     if targets.is_empty() {
         return Err(Error::usage("no URL to request"));
     }
-    let token = token.or_else(|| std::env::var("JIRA_OAUTH_ACCESS_TOKEN").ok());
-    let stored =
-        super::stored::Stored::for_request(token.is_none(), g.base_url.is_none(), targets)?;
-    let base_url = g.base_url.clone().or_else(|| stored.only_base());
-    let mut resolved = Vec::with_capacity(targets.len());
-    for target in targets {
-        resolved.push(resolve(target, base_url.as_deref())?);
-    }
-    let login = match &token {
-        Some(_) => None,
-        None => Some(stored.login_for(&resolved)?),
-    };
-    let (token, token_secret, consumer_key) = match (token, login) {
-        (Some(t), _) => (t, g.token_secret.clone().unwrap_or_default(), None),
-        (None, Some(e)) => (
-            e.token.clone(),
-            g.token_secret
-                .clone()
-                .unwrap_or_else(|| e.token_secret.clone()),
-            Some(e.consumer_key.clone()),
-        ),
-        (None, None) => unreachable!("a login is found or an error returned"),
-    };
-    check_token("access token", &token)?;
+    let config = Config::resolve(
+        g,
+        Wants {
+            targets,
+            token: TokenWant::Required(token.as_deref()),
+            ..Default::default()
+        },
+    )?;
     let mut headers = parse_headers(&a.headers)?;
     let body = read_body(a.data.as_deref(), &mut headers)?;
-    let method = parse_method(a.method.as_deref(), body.is_some())?;
+    let method = match &a.method {
+        Some(m) => m.clone(),
+        None if body.is_some() => Method::POST,
+        None => Method::GET,
+    };
     if a.paginate && method != Method::GET {
         return Err(Error::usage(format!(
             "--paginate works with GET, not {method}"
         )));
     }
     let query = parse_query(&a.query)?;
-    let mut calls = Vec::with_capacity(targets.len());
-    for mut url in resolved {
+    let mut calls = Vec::with_capacity(config.urls.len());
+    for url in &config.urls {
+        let mut url = url.clone();
         for (k, v) in &query {
             urls::append_param(&mut url, k, v);
         }
-        let mut call = Call::new(method.clone(), url);
-        call.token = Some(token.trim().to_string());
-        call.token_secret = token_secret.clone();
+        let mut call = config.call(method.clone(), url);
         call.headers = headers.clone();
         call.body = body.clone();
         calls.push(call);
     }
 
-    let targets: Vec<&Url> = calls.iter().map(|c| &c.url).collect();
-    let mut client = client(g, &[token_secret.as_str()], &targets)?;
-    if let Some(k) = consumer_key {
-        // A stored token belongs to the consumer that obtained it.
-        client.consumer_key = k;
-    }
+    let client = config.client()?;
     let job = Job {
         client: &client,
         policy: Policy {
@@ -96,7 +75,7 @@ pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
     } else {
         job.emit_parallel(&calls, a.parallel as usize, &mut out)?;
     }
-    out.flush().map_err(|e| crate::output_error(&e))
+    out.flush().map_err(|e| crate::output::write_error(&e))
 }
 
 /// What every URL of one invocation shares.
@@ -115,7 +94,7 @@ impl Job<'_> {
         if self.paginate {
             return paginate::run(self.client, call, &self.policy, out);
         }
-        let mut resp = follow::send_prepared(self.client, call, first, &self.policy)?;
+        let mut resp = retry_redirect::send_prepared(self.client, call, first, &self.policy)?;
         if self.include {
             let mut head = format!("{:?} {}\r\n", resp.version(), resp.status());
             for (k, v) in resp.headers() {
@@ -126,21 +105,16 @@ impl Job<'_> {
             }
             head.push_str("\r\n");
             out.write_all(head.as_bytes())
-                .map_err(|e| crate::output_error(&e))?;
+                .map_err(|e| crate::output::write_error(&e))?;
         }
         let mut last = LastByte {
             inner: out,
             last: None,
         };
-        let timeout = self.client.transport.timeout();
-        copy(
-            &mut Bounded::new(&mut resp, timeout),
-            &mut last,
-            &call.url,
-            timeout,
-        )?;
+        transport::copy_body(&mut resp, &mut last, &call.url, self.client.timeout())?;
         if self.several && last.last.is_some_and(|b| b != b'\n') {
-            out.write_all(b"\n").map_err(|e| crate::output_error(&e))?;
+            out.write_all(b"\n")
+                .map_err(|e| crate::output::write_error(&e))?;
         }
         Ok(())
     }
@@ -194,8 +168,10 @@ impl Job<'_> {
             for (i, r) in rx {
                 pending.insert(i, r);
                 while let Some(r) = pending.remove(&want) {
-                    let written =
-                        r.and_then(|b| out.write_all(&b).map_err(|e| crate::output_error(&e)));
+                    let written = r.and_then(|b| {
+                        out.write_all(&b)
+                            .map_err(|e| crate::output::write_error(&e))
+                    });
                     if let Err(e) = written {
                         stop.store(true, Ordering::Relaxed);
                         return Err(e);
@@ -208,25 +184,11 @@ impl Job<'_> {
     }
 }
 
-fn parse_method(given: Option<&str>, has_body: bool) -> Result<Method> {
-    match given {
-        None if has_body => Ok(Method::POST),
-        None => Ok(Method::GET),
-        Some(m) => Method::from_bytes(m.trim().to_ascii_uppercase().as_bytes())
-            .ok()
-            .filter(|_| !m.trim().is_empty())
-            .ok_or_else(|| Error::usage(format!("'{m}' is not an HTTP method"))),
-    }
-}
-
 /// `-H 'Name: value'`, checked; `Authorization` is ours to set.
 fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .map(|h| {
-            let (name, value) = h.split_once(':').ok_or_else(|| {
-                Error::usage(format!("-H '{h}' has no colon"))
-                    .with_hint("write headers as -H 'Name: value'")
-            })?;
+            let (name, value) = split_option(h, "-H", ':', "colon", "'Name: value'")?;
             let name = name.trim();
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
                 return Err(Error::usage(format!(
@@ -250,34 +212,31 @@ fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// `raw` split at the first `sep`, or what `flag` wants instead.
+fn split_option<'a>(
+    raw: &'a str,
+    flag: &str,
+    sep: char,
+    sep_name: &str,
+    form: &str,
+) -> Result<(&'a str, &'a str)> {
+    raw.split_once(sep).ok_or_else(|| {
+        Error::usage(format!("{flag} '{raw}' has no {sep_name}"))
+            .with_hint(format!("write it as {flag} {form}"))
+    })
+}
+
 /// `-q NAME=VALUE`, both literal.
 fn parse_query(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .map(|q| {
-            let (k, v) = q.split_once('=').ok_or_else(|| {
-                Error::usage(format!("-q '{q}' has no '='"))
-                    .with_hint("write query parameters as -q NAME=VALUE")
-            })?;
+            let (k, v) = split_option(q, "-q", '=', "'='", "NAME=VALUE")?;
             if k.is_empty() {
                 return Err(Error::usage(format!("-q '{q}' has an empty name")));
             }
             Ok((k.to_string(), v.to_string()))
         })
         .collect()
-}
-
-fn copy(from: &mut dyn Read, to: &mut dyn Write, url: &Url, timeout: Duration) -> Result<()> {
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(body_error(&e, url, timeout)),
-        };
-        to.write_all(&buf[..n])
-            .map_err(|e| crate::output_error(&e))?;
-    }
 }
 
 /// The Java sample's order: a first argument that is neither an http(s)
@@ -297,20 +256,6 @@ fn split_token(args: &[String]) -> Result<(Option<String>, &[String])> {
     } else {
         Ok((Some(first.clone()), &args[1..]))
     }
-}
-
-/// An absolute URL as typed, or a path under the base URL (context path kept).
-fn resolve(target: &str, base: Option<&str>) -> Result<Url> {
-    if !target.trim_start().starts_with('/') {
-        return urls::parse(target);
-    }
-    let base = base.ok_or_else(|| {
-        Error::usage(format!("'{target}' is a path, and no base URL is set")).with_hint(
-            "pass --base-url https://jira.example.com, set JIRA_BASE_URL, or run jira-oauth login",
-        )
-    })?;
-    let base = urls::normalize_base(base)?;
-    urls::parse(&format!("{base}{}", target.trim()))
 }
 
 /// Remembers the last byte written, to end a body with a newline.
@@ -346,12 +291,5 @@ mod tests {
         assert_eq!(split_token(&args).unwrap().0, None);
         let args = a(&["HTTPS://h/x", "/y"]);
         assert_eq!(split_token(&args).unwrap().1.len(), 2);
-    }
-
-    #[test]
-    fn paths_keep_the_context_path() {
-        let u = resolve("/rest/api/2/myself", Some("https://h/jira/")).unwrap();
-        assert_eq!(u.as_str(), "https://h/jira/rest/api/2/myself");
-        assert_eq!(resolve("/x", None).unwrap_err().exit_code(), 2);
     }
 }

@@ -1,22 +1,28 @@
 //! `requestToken JIRA_BASE_URL`: a signed call to the request-token
 //! endpoint ([RFC 5849 §2.1](https://www.rfc-editor.org/rfc/rfc5849#section-2.1)).
 
-use super::{authorize_url, client, read_token, token_method};
-use crate::cli::{Global, TokenMethod};
-use crate::client::Call;
+use super::{authorize_url, read_token};
+use crate::cli::{Global, RequestTokenArgs};
+use crate::config::{Config, Wants};
 use crate::error::Result;
 use crate::output::render;
-use crate::urls;
 
-pub fn run(g: &Global, base: &str, callback: &str, method: TokenMethod) -> Result<()> {
-    let base = urls::normalize_base(base)?;
-    let url = urls::endpoint(&base, "/plugins/servlet/oauth/request-token")?;
-    let client = client(g, &[], &[&url])?;
-    let mut call = Call::new(token_method(method), url);
-    call.callback = Some(callback.to_string());
+pub fn run(g: &Global, a: &RequestTokenArgs) -> Result<()> {
+    let config = Config::resolve(
+        g,
+        Wants {
+            base: Some(&a.jira_base_url),
+            ..Default::default()
+        },
+    )?;
+    let base = config.base()?;
+    let url = config.endpoint("/plugins/servlet/oauth/request-token")?;
+    let client = config.client()?;
+    let mut call = config.call(a.token_method.http(), url);
+    call.callback = Some(a.callback.clone());
     call.token_call = true;
     let token = read_token(&client, &call)?;
-    let authorize = authorize_url(&base, &token.token);
+    let authorize = authorize_url(base, &token.token);
     let text = format!(
         "Token is {}\nToken secret is {}\nRetrieved request token. go to {authorize}\n",
         token.token, token.token_secret
@@ -34,5 +40,5 @@ pub fn run(g: &Global, base: &str, callback: &str, method: TokenMethod) -> Resul
         ),
         ("JIRA_OAUTH_AUTHORIZE_URL", authorize.as_str()),
     ];
-    crate::print_stdout(render(g.format, &text, &env, json).as_bytes())
+    crate::output::print_stdout(render(config.format, &text, &env, json).as_bytes())
 }

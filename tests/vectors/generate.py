@@ -130,6 +130,22 @@ REQUESTS = [
     ("json", "POST", J + "/rest/api/2/issue/TEST-1/comment", JSON, "a=1&b=2"),
 ]
 
+# Parameter names and values whose order differs once encoded (RFC 5849
+# §3.4.1.3.2 sorts the encoded pairs): a reserved or non-ASCII character
+# becomes "%XX", which sorts before every unreserved character, so "ä" and
+# "a{" sort before "z" and "az" encoded but after them decoded; ":" sorts
+# after "9" decoded but before it encoded. "a" before "a-b" and "a0" tells
+# a sort by name apart from a sort of the joined "name=value" strings. Kept
+# apart from REQUESTS, and signed after them with a seed of their own, so
+# that the vectors above stay as they were.
+SORT_REQUESTS = [
+    ("sort", "GET", J + "/rest/api/2/search?z=1&%C3%A4=2&a%20b=3&a+b=4&a%2Bb=5&a-b=6&a=7&a0=8&a%3A=9&a9=10&a%7B=11&az=12&%25=13&%25%25=14&~=15", None, None),
+    ("sort", "GET", J + "/rest/api/2/search?v=z&v=%C3%A4&v=a%3A&v=a9&v=a%7B&v=az&v=&v=%25&v=%F0%9F%98%80&v=%EF%BF%BD", None, None),
+    ("sort", "GET", J + "/rest/api/2/search?oauthz=1&oauth%7B=2&oauth=3&oauth%3A=4&%C3%B6auth=5", None, None),
+    ("sort", "GET", J + "/rest/api/2/search?%E6%97%A5=1&%C3%A4=2&%C3%A4=%C3%A4&a%E6%97%A5=3&ab=4&A=5&%5B=6&_=7", None, None),
+    ("sort", "POST", J + "/rest/api/2/comment?z=q&a9=q", FORM, "%C3%A4=1&z=2&a%3A=3&a9=4&a%7B=b&a%7B=a&az=0"),
+]
+
 CALLBACKS = ["oob", "https://app.example.com/oauth/callback?next=%2Fdash&x=a+b"]
 CONSUMER_KEYS = ["jira-oauth-test", "OauthKey", "consumer key/with+specials"]
 SECRETS = [("", ""), ("kd94hf93k423kf44", "pfkkdhi9sl3r4s00"), ("s3cr&t=1", "日本 ~*"), ("c%25", "")]
@@ -227,9 +243,9 @@ def main():
     timestamp = 1700000000
     vectors = []
 
-    def add(sig_method, req_index, flow, secrets=(None, None), consumer_key="jira-oauth-test"):
+    def add(sig_method, req_index, flow, secrets=(None, None), consumer_key="jira-oauth-test", requests=REQUESTS):
         nonlocal timestamp
-        category, method, url, ct, body = REQUESTS[req_index]
+        category, method, url, ct, body = requests[req_index]
         timestamp += rng.randint(1, 90)
         v = {
             "name": f"{sig_method}-{category}-{req_index:02}-{flow}",
@@ -275,6 +291,12 @@ def main():
                 secrets = SECRETS[i % len(SECRETS)]
                 key = CONSUMER_KEYS[i % len(CONSUMER_KEYS)]
                 add(sig_method, i, flow, secrets, key)
+    # Sorting: every flow with RSA-SHA1, and one shared-secret method each.
+    rng = random.Random(3421)
+    for i in range(len(SORT_REQUESTS)):
+        for flow in flows:
+            add("RSA-SHA1", i, flow, requests=SORT_REQUESTS)
+        add("HMAC-SHA1", i, flows[i % 3], SECRETS[1], requests=SORT_REQUESTS)
 
     doc = {
         "generator": "tests/vectors/generate.py",

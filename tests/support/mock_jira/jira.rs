@@ -11,8 +11,8 @@
 use super::http::{self, Request, Response};
 use super::oauth::{self, Problem, Source};
 use super::{
-    Counts, Mode, Options, Outcome, Recorded, TokenReply, ACCESS_TOKEN_LIFETIME, NONCE_WINDOW,
-    REQUEST_TOKEN_LIFETIME, TIMESTAMP_WINDOW,
+    Counts, Mode, Options, Outcome, PageFault, Recorded, TokenReply, ACCESS_TOKEN_LIFETIME,
+    NONCE_WINDOW, REQUEST_TOKEN_LIFETIME, TIMESTAMP_WINDOW,
 };
 use rand::distributions::{Alphanumeric, DistString};
 use rsa::RsaPublicKey;
@@ -78,8 +78,11 @@ struct Inner {
     counts: Counts,
     /// Comments added by POST, by issue key.
     comments: HashMap<String, Vec<serde_json::Value>>,
-    /// Statuses (429, 503) the next verified REST requests get instead.
-    throttle: VecDeque<u16>,
+    /// Statuses (429, 503) the next verified REST requests get instead,
+    /// with their `Retry-After`.
+    throttle: VecDeque<(u16, Option<String>)>,
+    /// (path below the context path, startAt) → what that page answers.
+    page_faults: Vec<(String, usize, PageFault)>,
     forced: Option<String>,
     tokens: HashMap<String, Token>,
     /// (consumer key, nonce) → when first seen, by the server's clock.
@@ -199,9 +202,19 @@ impl Shared {
     }
 
     pub fn fail_next(&self, status: u16, times: usize) {
+        self.fail_next_with(status, times, Some("0".to_string()));
+    }
+
+    pub fn fail_next_with(&self, status: u16, times: usize, retry_after: Option<String>) {
         self.lock()
             .throttle
-            .extend(std::iter::repeat_n(status, times));
+            .extend(std::iter::repeat_n((status, retry_after), times));
+    }
+
+    pub fn add_page_fault(&self, path: &str, start_at: usize, fault: PageFault) {
+        self.lock()
+            .page_faults
+            .push((path.to_string(), start_at, fault));
     }
 
     pub fn set_on_request_token(&self, f: TokenHook) {
@@ -319,6 +332,7 @@ impl Shared {
     }
 
     fn record(&self, req: Request) -> Recorded {
+        let at = std::time::Instant::now();
         let (path, query) = match req.target.split_once('?') {
             Some((p, q)) => (p.to_string(), Some(q.to_string())),
             None => (req.target.clone(), None),
@@ -351,6 +365,7 @@ impl Shared {
             base_string,
             outcome: Outcome::Unchecked,
             status: 0,
+            at,
         }
     }
 
@@ -816,20 +831,66 @@ impl Shared {
         }
         rec.outcome = Outcome::Ok;
         let throttled = self.lock().throttle.pop_front();
-        if let Some(status) = throttled {
-            return self.throttled(status);
+        if let Some((status, retry_after)) = throttled {
+            return self.throttled(status, retry_after);
         }
-        f(rec)
+        let fault = self.page_fault(rec);
+        match fault {
+            None => f(rec),
+            Some(PageFault::Refuse(p)) => self.refuse(rec, Problem::new(&p)),
+            Some(PageFault::Status(status)) => Response::json(
+                status,
+                &json!({"errorMessages": [http::reason(status)], "errors": {}}),
+            ),
+            Some(PageFault::Html) => Response::html(
+                200,
+                "<html><head><title>Down for maintenance</title></head>\
+                 <body><p>JIRA is being upgraded.</p></body></html>\n",
+            ),
+            Some(PageFault::NextPage(next)) => {
+                let mut r = f(rec);
+                let mut page: serde_json::Value =
+                    serde_json::from_slice(&r.body).expect("a paged endpoint answers JSON");
+                page["isLast"] = json!(false);
+                page["nextPage"] = json!(next);
+                r.body = serde_json::to_vec(&page).expect("JSON serializes");
+                r
+            }
+        }
+    }
+
+    /// The fault set for this request's page, if any.
+    fn page_fault(&self, rec: &Recorded) -> Option<PageFault> {
+        let local = rec.path.strip_prefix(self.ctx.as_str())?;
+        let (start, _) = window(rec);
+        self.lock()
+            .page_faults
+            .iter()
+            .find(|(p, s, _)| p == local && *s == start)
+            .map(|(_, _, f)| f.clone())
+    }
+
+    /// `startAt` and `maxResults` (JIRA's default 50) from the query;
+    /// `startAt` is 0 when the mode ignores it.
+    fn window(&self, rec: &Recorded) -> (usize, usize) {
+        let (start, max) = window(rec);
+        if self.mode().ignore_start_at {
+            (0, max)
+        } else {
+            (start, max)
+        }
     }
 
     /// JIRA's rate limiter (429, with its figures) or a node going down
-    /// (503); `Retry-After: 0` so that retries need no waiting.
-    fn throttled(&self, status: u16) -> Response {
-        let r = Response::json(
+    /// (503), with `retry_after` if any.
+    fn throttled(&self, status: u16, retry_after: Option<String>) -> Response {
+        let mut r = Response::json(
             status,
             &json!({"errorMessages": [http::reason(status)], "errors": {}}),
-        )
-        .header("Retry-After", "0");
+        );
+        if let Some(v) = retry_after {
+            r = r.header("Retry-After", v);
+        }
         if status != 429 {
             return r;
         }
@@ -888,7 +949,7 @@ impl Shared {
     /// `startAt`/`maxResults`/`total` over fake issues `HSP-1`…
     fn search(&self, rec: &Recorded) -> Response {
         let total = self.lock().counts.issues;
-        let (start, max) = window(rec);
+        let (start, max) = self.window(rec);
         let b = &self.base_url;
         let issues: Vec<_> = (start..total.min(start + max))
             .map(|i| {
@@ -964,7 +1025,7 @@ impl Shared {
                     })
                     .chain(posted)
                     .collect();
-                let (start, max) = window(rec);
+                let (start, max) = self.window(rec);
                 let page: Vec<_> = all.iter().skip(start).take(max).cloned().collect();
                 Response::json(
                     200,
@@ -978,7 +1039,7 @@ impl Shared {
     /// The newer style: `isLast`, `nextPage` (absolute) and `values`.
     fn project_search(&self, rec: &Recorded) -> Response {
         let total = self.lock().counts.projects;
-        let (start, max) = window(rec);
+        let (start, max) = self.window(rec);
         let end = total.min(start + max);
         let b = &self.base_url;
         let values: Vec<_> = (start..end)
@@ -1010,7 +1071,7 @@ impl Shared {
     /// `nextPage` or `total`.
     fn boards(&self, rec: &Recorded) -> Response {
         let total = self.lock().counts.boards;
-        let (start, max) = window(rec);
+        let (start, max) = self.window(rec);
         let end = total.min(start + max);
         let b = &self.base_url;
         let values: Vec<_> = (start..end)

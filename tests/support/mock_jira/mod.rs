@@ -10,6 +10,7 @@ pub mod tls;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 #[allow(unused_imports)]
 pub use http::{Request, Response};
@@ -137,6 +138,9 @@ pub struct Mode {
     /// `signature_invalid` carries `oauth_signature_base_string` and
     /// `oauth_signature`, as JIRA does.
     pub send_base_string: bool,
+    /// The paged endpoints answer the first page whatever `startAt` asks,
+    /// as endpoints that do not page do.
+    pub ignore_start_at: bool,
 }
 
 impl Default for Mode {
@@ -148,8 +152,23 @@ impl Default for Mode {
             anonymous: false,
             token_reply: TokenReply::Normal,
             send_base_string: true,
+            ignore_start_at: false,
         }
     }
+}
+
+/// What one page of a paged endpoint answers instead of itself, once the
+/// request passed the OAuth check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PageFault {
+    /// JIRA's refusal with this `oauth_problem` (a token revoked mid-run).
+    Refuse(String),
+    /// This status with JIRA's JSON error body.
+    Status(u16),
+    /// 200 with an HTML page, as a proxy's maintenance or login page.
+    Html,
+    /// The page as usual, its `nextPage` (and `isLast: false`) set to this.
+    NextPage(String),
 }
 
 /// How the server judged a request.
@@ -187,6 +206,8 @@ pub struct Recorded {
     pub outcome: Outcome,
     /// The status answered (0 while a route handler runs).
     pub status: u16,
+    /// When the server had read it whole.
+    pub at: Instant,
 }
 
 impl Recorded {
@@ -399,6 +420,22 @@ impl MockJira {
     /// both with `Retry-After: 0`.
     pub fn fail_next(&self, status: u16, times: usize) {
         self.shared.fail_next(status, times);
+    }
+
+    /// As `fail_next`, with this `Retry-After` (none with `None`).
+    pub fn fail_next_with(&self, status: u16, times: usize, retry_after: Option<&str>) {
+        self.shared
+            .fail_next_with(status, times, retry_after.map(str::to_string));
+    }
+
+    /// The page of a paged endpoint (path below the context path) that
+    /// starts at `start_at` answers `fault` instead.
+    pub fn page_fault(&self, path: &str, start_at: usize, fault: PageFault) {
+        self.shared.add_page_fault(path, start_at, fault);
+    }
+
+    pub fn set_ignore_start_at(&self, on: bool) {
+        self.shared.update_mode(|m| m.ignore_start_at = on);
     }
 
     /// A checked endpoint answering `status` (301, 302, 303, 307, 308) with

@@ -2,7 +2,7 @@
 //! HEAD only, honouring `Retry-After`), redirects on the same origin
 //! followed, every try signed afresh with a new nonce.
 
-use crate::client::{self, Call, Client, Prepared};
+use crate::client::{Call, Client, Prepared};
 use crate::error::{Error, Result};
 use reqwest::blocking::Response;
 use reqwest::header::HeaderMap;
@@ -64,7 +64,7 @@ pub fn send_prepared(
                 )));
             }
             client
-                .transport
+                .transport()
                 .trace(&format!("* HTTP {} redirect to {to}", status.as_u16()));
             redirect(&mut call, status, to);
             continue;
@@ -100,7 +100,7 @@ pub fn send_prepared(
         if retryable && status == StatusCode::TOO_MANY_REQUESTS {
             return Err(rate_limited(&resp, &call, tries));
         }
-        return client::check(resp, &ctx, &call.method, &call.url);
+        return client.check(resp, &ctx, &call);
     }
 }
 
@@ -219,19 +219,14 @@ mod tests {
 
     #[test]
     fn see_other_becomes_get() {
-        let mut c = Call::new(Method::POST, Url::parse("https://h/a").unwrap());
-        redirect(
-            &mut c,
-            StatusCode::SEE_OTHER,
-            Url::parse("https://h/b").unwrap(),
-        );
-        assert_eq!(c.method, Method::GET);
-        let mut c = Call::new(Method::PUT, Url::parse("https://h/a").unwrap());
-        redirect(
-            &mut c,
-            StatusCode::TEMPORARY_REDIRECT,
-            Url::parse("https://h/b").unwrap(),
-        );
-        assert_eq!(c.method, Method::PUT);
+        let cases = [
+            (Method::POST, StatusCode::SEE_OTHER, Method::GET),
+            (Method::PUT, StatusCode::TEMPORARY_REDIRECT, Method::PUT),
+        ];
+        for (from, status, to) in cases {
+            let mut c = Call::new(from, Url::parse("https://h/a").unwrap());
+            redirect(&mut c, status, Url::parse("https://h/b").unwrap());
+            assert_eq!(c.method, to, "{status}");
+        }
     }
 }
