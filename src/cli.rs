@@ -341,10 +341,10 @@ pub struct SignArgs {
     /// oauth_token (a request or access token)
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
-    /// Request body; signed when it is form-encoded
+    /// Request body; its fields are signed when it is a form on POST
     #[arg(long, value_name = "DATA")]
     pub data: Option<String>,
-    /// Content-Type of --data [default: application/x-www-form-urlencoded, as curl -d]
+    /// Content-Type of --data [default: application/json, as for request -d]
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
     /// oauth_callback

@@ -338,6 +338,7 @@ impl Shared {
             None => (req.target.clone(), None),
         };
         let params = oauth::collect(
+            &req.method,
             query.as_deref(),
             req.header("Content-Type"),
             &req.body,
