@@ -62,6 +62,9 @@ pub struct Config {
     /// The RSA key file (RSA methods only; checked when loaded).
     private_key: Option<PathBuf>,
     consumer_secret: String,
+    /// `--token-secret` as given: a shared-secret signature takes it even
+    /// without a token (RFC 5849 §3.4.2), as oauthlib does.
+    token_secret: Option<String>,
     pub token: Option<Token>,
     /// Normalized (no trailing slash), with its context path.
     pub base_url: Option<String>,
@@ -139,6 +142,7 @@ impl Config {
             signature_method: g.signature_method,
             private_key: g.private_key.clone(),
             consumer_secret: g.consumer_secret.clone().unwrap_or_default(),
+            token_secret: g.token_secret.clone(),
             token,
             base_url,
             urls: resolved,
@@ -226,9 +230,12 @@ impl Config {
     /// A call to `url` carrying this configuration's token, if any.
     pub fn call(&self, method: Method, url: Url) -> Call {
         let mut call = Call::new(method, url);
-        if let Some(t) = &self.token {
-            call.token = Some(t.token.clone());
-            call.token_secret = t.secret.clone();
+        match &self.token {
+            Some(t) => {
+                call.token = Some(t.token.clone());
+                call.token_secret = t.secret.clone();
+            }
+            None => call.token_secret = self.token_secret.clone().unwrap_or_default(),
         }
         call
     }
