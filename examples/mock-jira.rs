@@ -1,7 +1,7 @@
 //! The test provider on its own, for trying jira-oauth without a JIRA:
 //!
-//!     cargo build --release --locked --example mock-jira
-//!     target/release/examples/mock-jira [--port N] [--tls] [--context /jira]
+//!     cargo build --locked --example mock-jira
+//!     target/debug/examples/mock-jira [--port N] [--tls] [--context /jira]
 //!         [--consumer-key K] [--public-key FILE] [--state FILE]
 //!
 //! Runs until Ctrl-C or SIGTERM, then removes its TLS files and exits 130 or

@@ -571,13 +571,22 @@ fn the_readme_walk_through() {
         "/rest/api/2/issue/HSP-2",
     ]));
     assert_eq!(two.lines().count(), 2);
-    let found = json(&ok(&run(&[
+    let found = ok(&run(&[
         "request",
         "/rest/api/2/search",
         "-q",
         r#"jql=project = HSP AND summary ~ "crash""#,
-    ])));
-    assert_eq!(keys(&found), ["HSP-2", "HSP-5"]);
+    ]));
+    assert_eq!(keys(&json(&found)), ["HSP-2", "HSP-5"]);
+    // The README shows this very output, and the provider's banner.
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .unwrap()
+        .replace("http://127.0.0.1:8080", &base)
+        .replace("/tmp/jira-oauth-demo", xdg.to_str().unwrap());
+    assert!(readme.contains(found.trim_end()), "README lacks {found}");
+    for line in p.banner.lines() {
+        assert!(readme.contains(line), "README lacks {line:?}");
+    }
 
     // Ctrl-C, and the same command again: the login still works.
     let (status, _) = p.signal(libc::SIGINT);

@@ -1265,7 +1265,7 @@ impl Shared {
                     "displayName": "Administrator",
                     "active": true
                 },
-                "labels": ["export", "i18n"],
+                "labels": if n == 1 { json!(["export", "i18n"]) } else { json!([]) },
                 "created": "2024-03-04T10:15:30.000+0000",
                 "updated": "2024-03-05T08:01:12.000+0000",
                 "description": description
