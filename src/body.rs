@@ -119,11 +119,10 @@ pub fn read_data(data: &str) -> Result<Vec<u8>> {
     }
 }
 
-/// `-d` with `-H` headers: the body read, its Content-Type taken out of
+/// A body's bytes with the `-H` headers: its Content-Type taken out of
 /// `headers` (else the default), and JIRA's XSRF opt-out added where needed.
-pub fn read_body(data: Option<&str>, headers: &mut Vec<(String, String)>) -> Result<Option<Body>> {
-    let Some(data) = data else { return Ok(None) };
-    let bytes = read_data(data)?;
+pub fn with_headers(bytes: Option<Vec<u8>>, headers: &mut Vec<(String, String)>) -> Option<Body> {
+    let bytes = bytes?;
     let content_type = headers
         .iter()
         .position(|(k, _)| k.eq_ignore_ascii_case("content-type"))
@@ -135,7 +134,7 @@ pub fn read_body(data: Option<&str>, headers: &mut Vec<(String, String)>) -> Res
     if needs_xsrf_opt_out(&body.content_type) && !opted_out {
         headers.push(("X-Atlassian-Token".into(), "no-check".into()));
     }
-    Ok(Some(body))
+    Some(body)
 }
 
 #[cfg(test)]

@@ -333,20 +333,18 @@ pub struct KeygenArgs {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// HTTP method
-    #[arg(value_parser = parse_method)]
-    pub method: Method,
-    /// The URL as it will be requested
-    pub url: String,
-    /// oauth_token (a request or access token)
-    #[arg(long, value_name = "TOKEN")]
-    pub token: Option<String>,
-    /// Request body; its fields are signed when it is a form on POST
-    #[arg(long, value_name = "DATA")]
-    pub data: Option<String>,
-    /// Content-Type of --data [default: application/json, as for request -d]
+    /// [METHOD] URL: the method (else -X, else GET, or POST with a body) and
+    /// the URL as it will be requested (or a path under --base-url)
+    #[arg(required = true, num_args = 1..=2, value_name = "ARGS")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub send: SendArgs,
+    /// Content-Type of the body, as -H 'Content-Type: TYPE' [default: application/json]
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
+    /// oauth_token [default: JIRA_OAUTH_ACCESS_TOKEN, else the stored login's]
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
     /// oauth_callback
     #[arg(long, value_name = "URL")]
     pub callback: Option<String>,
@@ -373,22 +371,8 @@ pub struct RequestArgs {
     #[arg(required = true, num_args = 1.., value_name = "ARGS")]
     pub args: Vec<String>,
 
-    /// HTTP method [default: GET, or POST with a body]
-    #[arg(short = 'X', long = "method", value_name = "METHOD", value_parser = parse_method)]
-    pub method: Option<Method>,
-
-    /// Body: literal text, @FILE, or @- for stdin (Content-Type application/json unless -H says otherwise)
-    #[arg(
-        short = 'd',
-        long = "data",
-        value_name = "DATA",
-        allow_hyphen_values = true
-    )]
-    pub data: Option<String>,
-
-    /// Extra header, 'Name: value' (repeatable)
-    #[arg(short = 'H', long = "header", value_name = "HEADER")]
-    pub headers: Vec<String>,
+    #[command(flatten)]
+    pub send: SendArgs,
 
     /// Print the status line and headers before the body
     #[arg(short = 'i', long = "include")]
@@ -411,8 +395,40 @@ pub struct RequestArgs {
     pub parallel: u32,
 }
 
+/// What a request sends besides its URL: `request` and `sign` take it alike,
+/// so that what `sign` prints is what `request` sends.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// HTTP method [default: GET, or POST with a body]
+    #[arg(short = 'X', long = "request", visible_alias = "method", value_name = "METHOD", value_parser = parse_method)]
+    pub method: Option<Method>,
+
+    /// Body: text, @FILE, or @- for stdin (Content-Type application/json unless -H says
+    /// otherwise); a form body's fields are signed on POST
+    #[arg(
+        short = 'd',
+        long = "data",
+        value_name = "DATA",
+        allow_hyphen_values = true
+    )]
+    pub data: Option<String>,
+
+    /// Body taken as it is, even when it starts with @ (as curl's --data-raw)
+    #[arg(
+        long,
+        value_name = "DATA",
+        allow_hyphen_values = true,
+        conflicts_with = "data"
+    )]
+    pub data_raw: Option<String>,
+
+    /// Extra header, 'Name: value' (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+}
+
 /// An HTTP method, upper-cased as servers expect (one rule for `-X` and `sign`).
-fn parse_method(s: &str) -> Result<Method, String> {
+pub fn parse_method(s: &str) -> Result<Method, String> {
     let m = s.trim().to_ascii_uppercase();
     Method::from_bytes(m.as_bytes())
         .ok()

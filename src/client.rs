@@ -5,7 +5,7 @@
 use crate::body::{self, Body, FORM};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::oauth::{self, AuthIn, Protocol};
+use crate::oauth::{self, AuthIn, Placed, Protocol};
 use crate::problem::{self, Context};
 use crate::signature::{SignatureMethod, Signer};
 use crate::transport::{self, Transport};
@@ -171,21 +171,13 @@ impl Client {
             &call.url,
             call.body.as_ref().map(|b| b.bytes.as_slice()),
         );
-        let mut headers = call.headers.clone();
-        if let Some(b) = &call.body {
-            headers.push(("Content-Type".into(), b.content_type.clone()));
-        } else if placed.form_added {
-            headers.push(("Content-Type".into(), FORM.into()));
-        }
-        if let Some(auth) = placed.authorization {
-            headers.push(("Authorization".into(), auth));
-        }
+        let headers = wire_headers(&call.headers, call.body.as_ref(), &placed);
         Ok(Prepared {
             request: transport::Request {
                 method: call.method.clone(),
-                url: placed.url,
+                url: placed.url.clone(),
                 headers,
-                body: placed.body,
+                body: placed.body.clone(),
                 secrets: vec![call.token_secret.clone()],
             },
             context: Context {
@@ -196,6 +188,28 @@ impl Client {
             },
         })
     }
+}
+
+/// The headers a signed request goes out with: the caller's, the body's
+/// `Content-Type`, and the `Authorization` header where it travels there.
+/// A body made of the protocol parameters alone (`--auth-in body`) is a
+/// form, with JIRA's XSRF opt-out as any form gets.
+pub fn wire_headers(
+    headers: &[(String, String)],
+    body: Option<&Body>,
+    placed: &Placed,
+) -> Vec<(String, String)> {
+    let mut out = headers.to_vec();
+    if let Some(b) = body {
+        out.push(("Content-Type".into(), b.content_type.clone()));
+    } else if placed.form_added {
+        out.push(("Content-Type".into(), FORM.into()));
+        out.push(("X-Atlassian-Token".into(), "no-check".into()));
+    }
+    if let Some(auth) = &placed.authorization {
+        out.push(("Authorization".into(), auth.clone()));
+    }
+    out
 }
 
 /// The bound on an error report or token answer read into memory.

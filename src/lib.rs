@@ -21,6 +21,7 @@ pub mod error;
 pub mod keys;
 pub mod myself;
 pub mod oauth;
+pub mod outgoing;
 pub mod output;
 pub mod paginate;
 pub mod problem;

@@ -75,7 +75,8 @@ fn published_rsa_sha1_vector_through_the_binary() {
     );
     let curl = run(&["--curl"]);
     assert!(curl.starts_with("curl -H 'Authorization: OAuth "), "{curl}");
-    assert!(curl.trim_end().ends_with(&format!("'{url}'")), "{curl}");
+    // The URL last, then a shell comment saying the nonce is one-time.
+    assert!(curl.contains(&format!(" '{url}' # one-time")), "{curl}");
 }
 
 #[test]
@@ -172,4 +173,91 @@ fn data_defaults_to_json_and_forms_are_signed_on_post_only() {
             "{method}"
         );
     }
+}
+
+/// `sign` run with the HMAC test secrets, fixed nonce and timestamp.
+fn sign_out(args: &[&str]) -> std::process::Output {
+    jira_oauth()
+        .args([
+            "--signature-method",
+            "HMAC-SHA1",
+            "--consumer-secret",
+            "cs",
+            "sign",
+            "--timestamp",
+            "1",
+            "--nonce",
+            "n",
+        ])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = sign_out(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn sign_takes_x_d_h_as_request_does() {
+    const URL: &str = "https://h/rest/api/2/issue/HSP-1/comment";
+    const FORM: &str = "Content-Type: application/x-www-form-urlencoded";
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("body");
+    std::fs::write(&file, "a=1&b=x+y").unwrap();
+    let at_file = format!("@{}", file.display());
+    let t = ["--token", "t", "--base-string"];
+    // -X and -d @FILE and -H, as request takes them...
+    let curl_style =
+        stdout_of(&[&["-X", "POST", "-d", &at_file, "-H", FORM, URL], &t[..]].concat());
+    // ...sign the same as the method as an argument, the body as it is,
+    // and --content-type.
+    let long_style = stdout_of(
+        &[
+            &["POST", URL, "--data-raw", "a=1&b=x+y"],
+            &["--content-type", "application/x-www-form-urlencoded"][..],
+            &t[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(curl_style, long_style);
+    assert!(curl_style.contains("a%3D1%26b%3Dx%2520y"), "{curl_style}");
+    // A body alone means POST, as in curl and request.
+    let implied = stdout_of(&[&["-d", &at_file, "-H", FORM, URL], &t[..]].concat());
+    assert_eq!(implied, curl_style);
+    // --data-raw keeps a leading @.
+    let raw = stdout_of(&[&["--data-raw", "@x=1", "-H", FORM, URL], &t[..]].concat());
+    assert!(raw.contains("%2540x%3D1"), "{raw}");
+    // Two different methods are refused.
+    let out = sign_out(&["PUT", URL, "-X", "POST"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("two methods given"));
+}
+
+#[test]
+fn sign_without_a_token_warns_for_a_rest_url() {
+    let out = sign_out(&["GET", "https://h/rest/api/2/myself"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning: no access token"), "{err}");
+    assert!(err.contains("parameter_absent"), "{err}");
+    // With a token, or for the request-token call, nothing to warn of.
+    let out = sign_out(&["GET", "https://h/rest/api/2/myself", "--token", "t"]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sign_out(&["POST", "https://h/jira/plugins/servlet/oauth/request-token"]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

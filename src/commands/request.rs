@@ -2,11 +2,11 @@
 //! to stdout byte for byte (streamed), one connection kept alive for all of
 //! them, or `--parallel N` at once with the output still in order.
 
-use crate::body::read_body;
 use crate::cli::{Global, RequestArgs};
 use crate::client::{Call, Client, Prepared};
 use crate::config::{Config, TokenWant, Wants};
 use crate::error::{Error, Result};
+use crate::outgoing::Outgoing;
 use crate::retry_redirect::{self, Policy};
 use crate::{paginate, transport, urls};
 use reqwest::Method;
@@ -28,13 +28,11 @@ pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
             ..Default::default()
         },
     )?;
-    let mut headers = parse_headers(&a.headers)?;
-    let body = read_body(a.data.as_deref(), &mut headers)?;
-    let method = match &a.method {
-        Some(m) => m.clone(),
-        None if body.is_some() => Method::POST,
-        None => Method::GET,
-    };
+    let Outgoing {
+        method,
+        headers,
+        body,
+    } = Outgoing::from_args(&a.send, None, None)?;
     if a.paginate && method != Method::GET {
         return Err(Error::usage(format!(
             "--paginate works with GET, not {method}"
@@ -184,53 +182,11 @@ impl Job<'_> {
     }
 }
 
-/// `-H 'Name: value'`, checked; `Authorization` is ours to set.
-fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
-    raw.iter()
-        .map(|h| {
-            let (name, value) = split_option(h, "-H", ':', "colon", "'Name: value'")?;
-            let name = name.trim();
-            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(Error::usage(format!(
-                    "-H '{h}': '{name}' is not a header name"
-                )));
-            }
-            if name.eq_ignore_ascii_case("authorization") {
-                return Err(
-                    Error::usage("-H Authorization would replace the OAuth signature")
-                        .with_hint("jira-oauth signs every request itself; drop that header"),
-                );
-            }
-            let value = value.trim();
-            if value.chars().any(char::is_control) {
-                return Err(Error::usage(format!(
-                    "-H '{name}': the value holds a control character"
-                )));
-            }
-            Ok((name.to_string(), value.to_string()))
-        })
-        .collect()
-}
-
-/// `raw` split at the first `sep`, or what `flag` wants instead.
-fn split_option<'a>(
-    raw: &'a str,
-    flag: &str,
-    sep: char,
-    sep_name: &str,
-    form: &str,
-) -> Result<(&'a str, &'a str)> {
-    raw.split_once(sep).ok_or_else(|| {
-        Error::usage(format!("{flag} '{raw}' has no {sep_name}"))
-            .with_hint(format!("write it as {flag} {form}"))
-    })
-}
-
 /// `-q NAME=VALUE`, both literal.
 fn parse_query(raw: &[String]) -> Result<Vec<(String, String)>> {
     raw.iter()
         .map(|q| {
-            let (k, v) = split_option(q, "-q", '=', "'='", "NAME=VALUE")?;
+            let (k, v) = crate::outgoing::split_option(q, "-q", '=', "'='", "NAME=VALUE")?;
             if k.is_empty() {
                 return Err(Error::usage(format!("-q '{q}' has an empty name")));
             }

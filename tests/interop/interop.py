@@ -358,7 +358,7 @@ class Binary:
             if c[name] is not None:
                 args.append(f"--{name}={c[name]}")
         if c["body"] is not None:
-            args.append(f"--data={c['body']}")
+            args.append(f"--data-raw={c['body']}")
             args.append(f"--content-type={c['content_type']}")
         if base_string:
             args.append("--base-string")
