@@ -228,6 +228,7 @@ impl Config {
         if let Some(t) = &self.token {
             call.token = Some(t.token.clone());
             call.token_secret = t.secret.clone();
+            call.stored_login = t.stored_for.clone();
         }
         call
     }
