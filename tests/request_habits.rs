@@ -183,6 +183,28 @@ fn curl_options_we_share() {
     );
     out.fails(1);
     assert!(!missing.exists());
+    let out = j.request(
+        &env,
+        &[
+            "--keep-going",
+            "-o",
+            missing.to_str().unwrap(),
+            &j.url("/rest/api/2/issue/HSP-404"),
+            &j.url("/rest/api/2/issue/HSP-405"),
+        ],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!missing.exists());
+    // An empty body still makes the file.
+    j.jira.route_open("GET", "/rest/empty", |_| {
+        support::mock_jira::Response::new(204)
+    });
+    let out = j.request(
+        &env,
+        &["-o", missing.to_str().unwrap(), &j.url("/rest/empty")],
+    );
+    out.ok();
+    assert_eq!(std::fs::read(&missing).unwrap(), b"");
     // A file that cannot be created is named.
     let out = j.request(&env, &["-o", "/nonexistent/dir/out.json", &myself]);
     out.fails(2);

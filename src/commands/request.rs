@@ -92,11 +92,9 @@ pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
     } else {
         job.emit_parallel(&calls, a.parallel as usize, &mut out)?;
     }
-    out.finish()?;
-    match job.worst.into_inner() {
-        Ok(Some(worst)) => Err(worst),
-        _ => Ok(()),
-    }
+    let worst = job.worst.into_inner().unwrap_or_else(|p| p.into_inner());
+    out.finish(worst.is_none())?;
+    worst.map_or(Ok(()), Err)
 }
 
 /// What every URL of one invocation shares.
@@ -280,9 +278,14 @@ impl Sink {
         r
     }
 
-    /// All written: the file exists even for an empty body, and is flushed.
-    fn finish(mut self) -> Result<()> {
-        let r = self.target().and_then(|t| t.flush());
+    /// All written and flushed; after a run without failure the file
+    /// exists even for an empty body (as curl's).
+    fn finish(mut self, succeeded: bool) -> Result<()> {
+        let r = if succeeded || self.file.is_some() {
+            self.target().and_then(|t| t.flush())
+        } else {
+            Ok(())
+        };
         match (r, self.broken.take()) {
             (_, Some(e)) => Err(e),
             (Err(e), None) => Err(crate::output::write_error(&e)),
