@@ -1,26 +1,46 @@
 //! The test provider on its own, for trying jira-oauth without a JIRA:
 //!
-//!     cargo run --example mock-jira -- [--port N] [--tls] [--context /jira]
-//!         [--consumer-key K] [--public-key FILE]
+//!     cargo build --locked --example mock-jira
+//!     target/debug/examples/mock-jira [--port N] [--tls] [--context /jira]
+//!         [--consumer-key K] [--public-key FILE] [--state FILE]
 //!
-//! Runs until interrupted. For every request token it prints the curl
-//! command that plays the user clicking Allow.
+//! Runs until Ctrl-C or SIGTERM, then removes its TLS files and exits 130 or
+//! 143. For every request token it prints the curl command that plays the
+//! user clicking Allow.
 
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/support/mock_jira/mod.rs"]
 mod mock_jira;
 
 use mock_jira::{Consumer, MockJira, Options};
+use std::path::PathBuf;
 
-const USAGE: &str = "usage: mock-jira [--port N] [--tls] [--context /jira] \
-                     [--consumer-key K] [--public-key FILE]";
+const USAGE: &str = "\
+usage: mock-jira [--port N] [--tls] [--context /jira] [--consumer-key K]
+                 [--public-key FILE] [--state FILE]
+  --port N            port on 127.0.0.1 (default 0: any free port)
+  --tls               serve HTTPS with a throw-away CA (its file is printed)
+  --context /jira     context path before every endpoint
+  --consumer-key K    the Application Link's consumer key (default hardcoded-consumer)
+  --public-key FILE   the consumer's RSA public key, PEM (default: the test suite's)
+  --state FILE        keep the tokens in this JSON file across restarts";
 
 fn fail(msg: &str) -> ! {
     eprintln!("mock-jira: error: {msg}\n{USAGE}");
     std::process::exit(2);
 }
 
+/// A failure that is not the caller's syntax: one line, exit 2.
+fn die(msg: &str) -> ! {
+    eprintln!("mock-jira: error: {msg}");
+    std::process::exit(2);
+}
+
 fn main() {
+    // Before any thread starts, so that every thread inherits the mask.
+    #[cfg(unix)]
+    let signals = signals::block();
+
     let mut opts = Options::default();
     let mut key = mock_jira::TEST_CONSUMER_KEY.to_string();
     let mut public_key =
@@ -49,6 +69,7 @@ fn main() {
             }
             "--consumer-key" => key = value("--consumer-key"),
             "--public-key" => public_key = value("--public-key"),
+            "--state" => opts.state_file = Some(PathBuf::from(value("--state"))),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -57,16 +78,33 @@ fn main() {
         }
     }
     let pem = std::fs::read_to_string(&public_key)
-        .unwrap_or_else(|e| fail(&format!("cannot read {public_key}: {e}")));
+        .unwrap_or_else(|e| die(&format!("cannot read {public_key}: {e}")));
     if let Err(e) = mock_jira::oauth::parse_public_key(&pem) {
-        fail(&format!("{public_key}: {e}"));
+        die(&format!("{public_key}: {e}"));
     }
     opts.consumers.push(Consumer::rsa(&key, &pem));
+    let port = opts.port;
+    let state = opts.state_file.clone();
 
-    let jira = MockJira::start(opts);
+    let jira = match MockJira::try_start(opts) {
+        Ok(j) => j,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => die(&format!(
+            "port {port} on 127.0.0.1 is in use; pick another with --port N (0: any free port)"
+        )),
+        Err(e) => die(&e.to_string()),
+    };
+    jira.set_jql(true);
     println!("mock JIRA listening");
     println!("base URL:     {}", jira.base_url());
     println!("consumer key: {key}");
+    println!("public key:   {public_key}");
+    if let Some(s) = &state {
+        println!(
+            "state file:   {} (tokens kept: {})",
+            s.display(),
+            jira.tokens_kept()
+        );
+    }
     let cacert = match jira.ca_pem_path() {
         Some(ca) => {
             println!("CA file:      {} (pass it with --cacert)", ca.display());
@@ -74,13 +112,66 @@ fn main() {
         }
         None => String::new(),
     };
+    println!(
+        "issues:       HSP-1 to HSP-{}; the search takes simple JQL \
+         (project = HSP AND summary ~ \"word\")",
+        mock_jira::Counts::default().issues
+    );
+    // JIRA checks the verifier of 1.0a tokens only (those with a callback).
+    println!(
+        "verifiers:    checked for request tokens with a callback (login --listen); \
+         not for oob ones, as on JIRA"
+    );
     let authorize = jira.authorize_url("");
     jira.on_request_token(move |token| {
         println!("request token {token} issued; to approve it as the user would:");
         // -L follows JIRA's redirect to a login --listen callback.
         println!("  curl -sSL{cacert} '{authorize}{token}&approve=true'");
     });
+
+    #[cfg(unix)]
+    {
+        let sig = signals::wait(&signals);
+        // Dropping the server removes the CA's temporary folder.
+        drop(jira);
+        println!("mock JIRA stopped");
+        std::process::exit(128 + sig);
+    }
+    #[cfg(not(unix))]
     loop {
         std::thread::park();
+    }
+}
+
+/// Ctrl-C and SIGTERM stay pending (blocked in every thread) until the main
+/// thread takes them with `sigwait`, so the cleanup runs as plain code rather
+/// than inside a signal handler.
+#[cfg(unix)]
+mod signals {
+    pub fn block() -> libc::sigset_t {
+        // SAFETY: plain libc calls on a local, zero-initialised sigset_t.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGINT);
+            libc::sigaddset(&mut set, libc::SIGTERM);
+            // A hang-up too, unless it is ignored (nohup).
+            let mut hup: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGHUP, std::ptr::null(), &mut hup) == 0
+                && hup.sa_sigaction != libc::SIG_IGN
+            {
+                libc::sigaddset(&mut set, libc::SIGHUP);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            set
+        }
+    }
+
+    /// The number of the first of those signals to arrive.
+    pub fn wait(set: &libc::sigset_t) -> i32 {
+        let mut sig = 0;
+        // SAFETY: `set` was filled by `block`; `sig` is a valid out-pointer.
+        while unsafe { libc::sigwait(set, &mut sig) } != 0 {}
+        sig
     }
 }

@@ -240,8 +240,8 @@ Example:
 
 #[derive(Debug, Args)]
 pub struct RequestTokenArgs {
-    /// JIRA's base URL, with its context path (https://host/jira)
-    pub jira_base_url: String,
+    /// JIRA's base URL, with its context path (https://host/jira) [default: --base-url]
+    pub jira_base_url: Option<String>,
     /// oauth_callback: where JIRA sends the user after approval
     #[arg(long, default_value = "oob", value_name = "URL")]
     pub callback: String,
@@ -268,8 +268,8 @@ pub struct AccessTokenArgs {
 
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
-    /// JIRA's base URL, as given to login
-    pub jira_base_url: String,
+    /// JIRA's base URL, as given to login [default: --base-url, else the only stored login]
+    pub jira_base_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -347,10 +347,10 @@ pub struct SignArgs {
     /// oauth_token (a request or access token)
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
-    /// Request body; signed when it is form-encoded
+    /// Request body; its fields are signed when it is a form on POST
     #[arg(long, value_name = "DATA")]
     pub data: Option<String>,
-    /// Content-Type of --data [default: application/x-www-form-urlencoded, as curl -d]
+    /// Content-Type of --data [default: application/json, as for request -d]
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
     /// oauth_callback

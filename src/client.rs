@@ -2,6 +2,7 @@
 //! (pure) and the transport (I/O) joined, with the clock and the nonce drawn
 //! here, and the answer checked for refusals.
 
+use crate::body::{self, Body, FORM};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::oauth::{self, AuthIn, Protocol};
@@ -13,37 +14,6 @@ use reqwest::blocking::Response;
 use reqwest::Method;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
-
-pub const FORM: &str = "application/x-www-form-urlencoded";
-
-/// A request body and its media type.
-#[derive(Debug, Clone)]
-pub struct Body {
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
-
-impl Body {
-    pub fn is_form(&self) -> bool {
-        is_form(&self.content_type)
-    }
-
-    /// The bytes whose fields enter the base string: a form body on POST
-    /// alone. RFC 5849 §3.4.1.3.1 signs a form body on any method, but
-    /// JIRA's servlet container reads form fields from POST bodies only, so
-    /// its base string for PUT, PATCH or DELETE has none of them.
-    pub fn signed_form(&self, method: &Method) -> Option<&[u8]> {
-        (self.is_form() && *method == Method::POST).then_some(self.bytes.as_slice())
-    }
-}
-
-/// Whether a media type is `application/x-www-form-urlencoded`.
-pub fn is_form(content_type: &str) -> bool {
-    content_type
-        .split(';')
-        .next()
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case(FORM))
-}
 
 /// One call to sign and send.
 #[derive(Debug, Clone)]
@@ -181,8 +151,7 @@ impl Client {
     /// the CPU-bound half of a call, which may run ahead on another thread.
     pub fn prepare(&self, call: &Call) -> Result<Prepared> {
         refuse_plaintext_in_clear(self.signer.method(), &call.url)?;
-        let form = call.body.as_ref().and_then(|b| b.signed_form(&call.method));
-        check_auth_in(self.auth_in, &call.method, call.body.as_ref())?;
+        body::check_auth_in(self.auth_in, &call.method, call.body.as_ref())?;
         let sent_at = SystemTime::now();
         let protocol = Protocol {
             consumer_key: self.consumer_key.clone(),
@@ -196,7 +165,7 @@ impl Client {
         let signed = oauth::sign(
             call.method.as_str(),
             &call.url,
-            form,
+            body::signed_form(&call.method, call.body.as_ref()),
             &protocol,
             &self.signer,
         );
@@ -230,29 +199,6 @@ impl Client {
                 stored_login: call.stored_login.clone(),
             },
         })
-    }
-}
-
-/// Where `--auth-in body` can carry the protocol parameters: only a form
-/// body that is itself signed, i.e. one on POST (or no body on POST).
-pub fn check_auth_in(auth_in: AuthIn, method: &Method, body: Option<&Body>) -> Result<()> {
-    if auth_in != AuthIn::Body {
-        return Ok(());
-    }
-    let hint = "use --auth-in header or query";
-    if *method != Method::POST {
-        return Err(Error::usage(format!(
-            "--auth-in body cannot be used with {method}: JIRA reads form parameters from POST bodies only"
-        ))
-        .with_hint(hint));
-    }
-    match body {
-        Some(b) if !b.is_form() => Err(Error::usage(format!(
-            "--auth-in body needs a form body, and this one is {}",
-            b.content_type
-        ))
-        .with_hint(hint)),
-        _ => Ok(()),
     }
 }
 

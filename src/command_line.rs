@@ -20,7 +20,13 @@ const NETWORK: &[&str] = &["cacert", "insecure", "timeout", "verbose"];
 /// The shared options each command uses, by the command's name.
 fn used_by(command: &str) -> Vec<&'static str> {
     match command {
-        "requestToken" | "accessToken" => [SIGNING, NETWORK, &["format"]].concat(),
+        "requestToken" => [SIGNING, NETWORK, &["format"]].concat(),
+        // Its base URL is the first of four arguments, in the sample's order.
+        "accessToken" => [SIGNING, NETWORK, &["format"]]
+            .concat()
+            .into_iter()
+            .filter(|id| *id != "base_url")
+            .collect(),
         "request" | "login" | "whoami" | "doctor" => [SIGNING, NETWORK].concat(),
         "sign" => SIGNING.to_vec(),
         "pubkey" => vec!["private_key"],

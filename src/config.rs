@@ -62,6 +62,9 @@ pub struct Config {
     /// The RSA key file (RSA methods only; checked when loaded).
     private_key: Option<PathBuf>,
     consumer_secret: String,
+    /// `--token-secret` as given: a shared-secret signature takes it even
+    /// without a token (RFC 5849 §3.4.2), as oauthlib does.
+    token_secret: Option<String>,
     pub token: Option<Token>,
     /// Normalized (no trailing slash), with its context path.
     pub base_url: Option<String>,
@@ -92,8 +95,9 @@ impl Config {
         let base_url = match explicit_base {
             Some(b) => Some(urls::normalize_base(&b)?),
             None if need_base => {
-                let required = matches!(wants.token, TokenWant::Required(None));
-                only_base(&logins, has_path || (required && given_token.is_none()))?
+                // `doctor` alone may go on without one (it checks the key).
+                let optional = matches!(wants.token, TokenWant::Optional(_));
+                only_base(&logins, has_path || (wants.needs_base && !optional))?
             }
             None => None,
         };
@@ -138,6 +142,7 @@ impl Config {
             signature_method: g.signature_method,
             private_key: g.private_key.clone(),
             consumer_secret: g.consumer_secret.clone().unwrap_or_default(),
+            token_secret: g.token_secret.clone(),
             token,
             base_url,
             urls: resolved,
@@ -225,10 +230,13 @@ impl Config {
     /// A call to `url` carrying this configuration's token, if any.
     pub fn call(&self, method: Method, url: Url) -> Call {
         let mut call = Call::new(method, url);
-        if let Some(t) = &self.token {
-            call.token = Some(t.token.clone());
-            call.token_secret = t.secret.clone();
-            call.stored_login = t.stored_for.clone();
+        match &self.token {
+            Some(t) => {
+                call.token = Some(t.token.clone());
+                call.token_secret = t.secret.clone();
+                call.stored_login = t.stored_for.clone();
+            }
+            None => call.token_secret = self.token_secret.clone().unwrap_or_default(),
         }
         call
     }

@@ -4,11 +4,13 @@
 //! - `oauth`: one request's protocol parameters, signed and placed (pure);
 //! - `keys`: loading the consumer's RSA private key;
 //! - `transport`: HTTP over reqwest, TLS, errors classified;
+//! - `body`: a request body and its rules (signed fields, defaults);
 //! - `client`: the signer and the transport joined, answers checked;
 //! - `problem`, `tokens`: reading JIRA's refusals and token answers;
 //! - `cli`, `commands`, `output`: the command line.
 
 pub mod atomic_file;
+pub mod body;
 pub mod cli;
 pub mod client;
 pub mod command_line;

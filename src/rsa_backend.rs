@@ -1,10 +1,12 @@
 //! RSASSA-PKCS1-v1_5 signatures ([RFC 8017 §8.2](https://www.rfc-editor.org/rfc/rfc8017#section-8.2)),
-//! the primitive under RSA-SHA1 ([RFC 5849 §3.4.3](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.3)).
+//! the primitive under RSA-SHA1 ([RFC 5849 §3.4.3](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.3)),
+//! by the pure-Rust `rsa` crate.
 //!
-//! Two backends sign the same bytes (PKCS#1 v1.5 is deterministic): the
-//! pure-Rust `rsa` crate starts fast, which is what one call from a shell
-//! script needs; OpenSSL signs about three times faster once started, which
-//! is what hundreds of URLs in one call need.
+//! The crate's big-number arithmetic is not constant-time (RUSTSEC-2023-0071,
+//! still open for it), so signing is blinded: the private operation runs on
+//! a randomly masked value, which hides most of the key-dependent timing.
+//! The mask cancels out and PKCS#1 v1.5 is deterministic: the same key and
+//! data always give the same signature.
 
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha1::{Digest, Sha1};
@@ -17,71 +19,81 @@ pub enum Hash {
     Sha256,
 }
 
-/// A private key ready to sign, in one backend or the other.
+/// A private key ready to sign.
 #[derive(Clone)]
-pub enum RsaKey {
-    Pure(Box<RsaPrivateKey>),
-    #[cfg(feature = "openssl")]
-    OpenSsl(openssl::pkey::PKey<openssl::pkey::Private>),
-}
+pub struct RsaKey(Box<RsaPrivateKey>);
 
 impl RsaKey {
-    /// A key ready to sign.
     pub fn new(key: RsaPrivateKey) -> RsaKey {
-        RsaKey::pure(key)
-    }
-
-    /// The fast-starting backend.
-    pub fn pure(key: RsaPrivateKey) -> RsaKey {
-        RsaKey::Pure(Box::new(key))
-    }
-
-    /// The fastest backend built in: OpenSSL when the `openssl` feature is
-    /// on, else the pure one.
-    pub fn bulk(key: RsaPrivateKey) -> RsaKey {
-        #[cfg(feature = "openssl")]
-        {
-            use rsa::pkcs1::EncodeRsaPrivateKey;
-            let pkey = key
-                .to_pkcs1_der()
-                .ok()
-                .and_then(|der| openssl::rsa::Rsa::private_key_from_der(der.as_bytes()).ok())
-                .and_then(|rsa| openssl::pkey::PKey::from_rsa(rsa).ok());
-            if let Some(pkey) = pkey {
-                return RsaKey::OpenSsl(pkey);
-            }
-        }
-        RsaKey::pure(key)
+        RsaKey(Box::new(key))
     }
 
     /// Signs `data` (hashing it first).
     pub fn sign(&self, hash: Hash, data: &[u8]) -> Vec<u8> {
-        match self {
-            RsaKey::Pure(key) => {
-                let signed = match hash {
-                    Hash::Sha1 => key.sign(Pkcs1v15Sign::new::<Sha1>(), &Sha1::digest(data)),
-                    Hash::Sha256 => key.sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(data)),
-                };
-                signed.expect("a valid RSA key signs any digest")
+        let mut rng = rand::rngs::OsRng;
+        let signed = match hash {
+            Hash::Sha1 => {
+                self.0
+                    .sign_with_rng(&mut rng, Pkcs1v15Sign::new::<Sha1>(), &Sha1::digest(data))
             }
-            #[cfg(feature = "openssl")]
-            RsaKey::OpenSsl(pkey) => {
-                let md = match hash {
-                    Hash::Sha1 => openssl::hash::MessageDigest::sha1(),
-                    Hash::Sha256 => openssl::hash::MessageDigest::sha256(),
-                };
-                openssl::sign::Signer::new(md, pkey)
-                    .and_then(|mut s| s.sign_oneshot_to_vec(data))
-                    .expect("OpenSSL signs with a key it loaded")
-            }
+            Hash::Sha256 => self.0.sign_with_rng(
+                &mut rng,
+                Pkcs1v15Sign::new::<Sha256>(),
+                &Sha256::digest(data),
+            ),
+        };
+        signed.expect("a valid RSA key signs any digest")
+    }
+}
+
+impl From<RsaPrivateKey> for RsaKey {
+    fn from(key: RsaPrivateKey) -> RsaKey {
+        RsaKey::new(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::RsaPublicKey;
+
+    fn key() -> RsaPrivateKey {
+        let pem = include_str!("../tests/data/consumer.pem");
+        RsaPrivateKey::from_pkcs8_pem(pem).unwrap()
+    }
+
+    fn scheme_and_digest(hash: Hash, data: &[u8]) -> (Pkcs1v15Sign, Vec<u8>) {
+        match hash {
+            Hash::Sha1 => (Pkcs1v15Sign::new::<Sha1>(), Sha1::digest(data).to_vec()),
+            Hash::Sha256 => (Pkcs1v15Sign::new::<Sha256>(), Sha256::digest(data).to_vec()),
         }
     }
 
-    pub fn backend(&self) -> &'static str {
-        match self {
-            RsaKey::Pure(_) => "rsa",
-            #[cfg(feature = "openssl")]
-            RsaKey::OpenSsl(_) => "openssl",
+    #[test]
+    fn blinded_signatures_are_deterministic_and_verify() {
+        let private = key();
+        let public = RsaPublicKey::from(&private);
+        let signer = RsaKey::new(private.clone());
+        let data = b"GET&https%3A%2F%2Fjira.example%2Frest%2Fapi%2F2%2Fmyself&oauth_nonce%3Dn";
+        for hash in [Hash::Sha1, Hash::Sha256] {
+            let (scheme, digest) = scheme_and_digest(hash, data);
+            // Each call draws a fresh blinding factor; the signature must
+            // not depend on it (RFC 8017 §8.2.1: a function of key and
+            // message alone).
+            let first = signer.sign(hash, data);
+            let second = signer.sign(hash, data);
+            assert_eq!(first, second, "{hash:?}");
+            assert_eq!(
+                first,
+                private.sign(scheme.clone(), &digest).unwrap(),
+                "{hash:?}"
+            );
+            public.verify(scheme.clone(), &digest, &first).unwrap();
+
+            let other = signer.sign(hash, b"POST&x&y");
+            assert_ne!(first, other, "{hash:?}");
+            assert!(public.verify(scheme, &digest, &other).is_err(), "{hash:?}");
         }
     }
 }

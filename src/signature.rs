@@ -2,9 +2,9 @@
 //! function per section, named after it:
 //! <https://www.rfc-editor.org/rfc/rfc5849#section-3.4>.
 //!
-//! Everything here is pure: no clock, no randomness, no I/O. The nonce and the
-//! timestamp arrive as ordinary `oauth_*` parameters; the key arrives in a
-//! [`Signer`].
+//! Everything here is pure: no clock, no nonce, no I/O (the random factor of
+//! RSA blinding cancels out of the signature). The nonce and the timestamp
+//! arrive as ordinary `oauth_*` parameters; the key arrives in a [`Signer`].
 
 use crate::rsa_backend::{Hash, RsaKey};
 use base64::engine::general_purpose::STANDARD as BASE64;

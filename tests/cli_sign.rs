@@ -84,6 +84,7 @@ fn rfc5849_hmac_vector_through_the_binary() {
     let out = jira_oauth()
         .args(["sign", "POST", v["url"].as_str().unwrap()])
         .args(["--data", v["body"].as_str().unwrap()])
+        .args(["--content-type", "application/x-www-form-urlencoded"])
         .args([
             "--consumer-key",
             "9djdj82h48djs9d2",
@@ -128,4 +129,47 @@ fn plaintext_over_http_is_refused() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("PLAINTEXT"));
+}
+
+/// `--data` is JSON unless `--content-type` says otherwise, as `request -d`
+/// is; a form's fields are signed on POST only, as JIRA reads them.
+#[test]
+fn data_defaults_to_json_and_forms_are_signed_on_post_only() {
+    let base_string = |method: &str, extra: &[&str]| {
+        let out = jira_oauth()
+            .args([
+                "sign",
+                method,
+                "https://h/x",
+                "--signature-method",
+                "PLAINTEXT",
+            ])
+            .args(["--timestamp", "1", "--nonce", "n", "--base-string"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let none = base_string("POST", &[]);
+    assert_eq!(base_string("POST", &["--data", r#"{"a":1}"#]), none);
+    assert_eq!(base_string("POST", &["--data", "a=1"]), none);
+    let form = [
+        "--data",
+        "a=1",
+        "--content-type",
+        "application/x-www-form-urlencoded",
+    ];
+    assert!(base_string("POST", &form).contains("&a%3D1%26oauth_consumer_key"));
+    for method in ["PUT", "PATCH", "DELETE"] {
+        assert_eq!(
+            base_string(method, &form),
+            base_string(method, &[]),
+            "{method}"
+        );
+    }
 }

@@ -36,7 +36,20 @@ fn uses(cmd: &str) -> &'static [&'static str] {
         "--base-url",
     ];
     match cmd {
-        "requestToken" | "accessToken" => &[
+        "accessToken" => &[
+            "--consumer-key",
+            "--private-key",
+            "--signature-method",
+            "--consumer-secret",
+            "--token-secret",
+            "--auth-in",
+            "--cacert",
+            "--insecure",
+            "--timeout",
+            "--verbose",
+            "--format",
+        ],
+        "requestToken" => &[
             "--consumer-key",
             "--private-key",
             "--signature-method",

@@ -825,3 +825,68 @@ fn completions_man_page_and_examples() {
         );
     }
 }
+
+#[test]
+fn base_url_and_the_only_login_serve_every_command() {
+    let jira = jira();
+    let env = Env::new();
+    let base = jira.base_url();
+    // login takes its base from --base-url too.
+    let mut r = Spawn::new(&["login", "--base-url", &base]).start(&env);
+    let verifier = jira.approve(&r.token);
+    r.type_line(&verifier);
+    let out = r.finish(&env);
+    out.ok();
+    assert_eq!(out.stdout, format!("Logged in to {base} {LOGGED_IN}"));
+    let stored = credentials(&env)["logins"][&base]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // sign: a path goes under the only login, signed with its token.
+    let out = env.jira_oauth(&["sign", "GET", "/rest/api/2/myself", "--base-string"]);
+    out.ok();
+    let encoded_base = base.replace(':', "%3A").replace('/', "%2F");
+    assert!(out
+        .stdout
+        .starts_with(&format!("GET&{encoded_base}%2Frest%2Fapi%2F2%2Fmyself&")));
+    assert!(
+        out.stdout.contains(&format!("oauth_token%3D{stored}")),
+        "{}",
+        out.stdout
+    );
+    // ...and never to the request-token call.
+    let url = format!("{base}/plugins/servlet/oauth/request-token");
+    let out = env.jira_oauth(&["sign", "POST", &url, "--base-string"]);
+    out.ok();
+    assert!(!out.stdout.contains("oauth_token%3D"), "{}", out.stdout);
+
+    // doctor with nothing given checks the only login's server and token.
+    let out = env.jira_oauth(&["doctor"]);
+    out.ok();
+    assert!(out.stdout.contains("✓ server"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("✓ access token: works"),
+        "{}",
+        out.stdout
+    );
+
+    // requestToken takes JIRA_BASE_URL.
+    let out =
+        env.run(
+            env.cmd()
+                .env("JIRA_BASE_URL", &base)
+                .args(["requestToken", "--format", "json"]),
+        );
+    out.ok();
+    assert!(out.json()["authorize_url"]
+        .as_str()
+        .unwrap()
+        .starts_with(&base));
+
+    // logout alone forgets the only login.
+    let out = env.jira_oauth(&["logout"]);
+    out.ok();
+    assert!(out.stdout.starts_with(&format!("Logged out of {base}")));
+    assert_eq!(credentials(&env)["logins"], serde_json::json!({}));
+}

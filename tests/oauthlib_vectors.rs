@@ -81,8 +81,7 @@ fn check(v: &Value, key: &RsaKey) -> Vec<String> {
         .filter(|(k, got)| got != field(v, k))
         .map(|(k, got)| {
             format!(
-                "{name}: {k} ({} backend)\n  oauthlib: {}\n  ours:     {got}",
-                key.backend(),
+                "{name}: {k}\n  oauthlib: {}\n  ours:     {got}",
                 field(v, k)
             )
         })

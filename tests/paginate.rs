@@ -201,7 +201,7 @@ fn a_server_ignoring_start_at_is_exit_1_not_a_loop() {
         // The first page, twice: what the server answered to both requests.
         let doc = unterminated(&out);
         let n = doc[array].as_array().unwrap().len();
-        assert!(n > 0 && n % 2 == 0, "{path}: {doc}");
+        assert!(n > 0 && n.is_multiple_of(2), "{path}: {doc}");
         assert_eq!(doc[array][0], doc[array][n / 2], "{path}: {doc}");
         assert_eq!(j.jira.requests().len(), 2, "{path}");
     }

@@ -87,6 +87,7 @@ fn rfc5849_vector_from_the_raw_request() {
     let query = url.split_once('?').map(|(_, q)| q);
     let body = s(&v["body"]);
     let params = oauth::collect(
+        s(&v["method"]),
         query,
         Some("application/x-www-form-urlencoded"),
         body.as_bytes(),
@@ -128,8 +129,23 @@ fn rfc5849_vector_from_the_raw_request() {
     ));
 
     // A body that is not a form is not signed.
-    let json_params = oauth::collect(query, Some("application/json"), body.as_bytes(), Some(auth));
+    let json_params = oauth::collect(
+        "POST",
+        query,
+        Some("application/json"),
+        body.as_bytes(),
+        Some(auth),
+    );
     assert!(json_params.iter().all(|p| p.source != Source::Body));
+    // Nor is a form on PUT: Tomcat parses form bodies of POSTs only.
+    let put_params = oauth::collect(
+        "PUT",
+        query,
+        Some("application/x-www-form-urlencoded"),
+        body.as_bytes(),
+        Some(auth),
+    );
+    assert!(put_params.iter().all(|p| p.source != Source::Body));
 }
 
 #[test]

@@ -94,11 +94,19 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     crate::output::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
 }
 
-pub fn logout(a: &LogoutArgs) -> Result<()> {
-    let base = urls::normalize_base(&a.jira_base_url)?;
+pub fn logout(g: &Global, a: &LogoutArgs) -> Result<()> {
+    let config = Config::resolve(
+        g,
+        Wants {
+            base: a.jira_base_url.as_deref(),
+            needs_base: true,
+            ..Default::default()
+        },
+    )?;
+    let base = config.base()?;
     let store = Store::default_location()?;
     let had = if store.path.exists() {
-        store.update(|l| l.logins.remove(&base).is_some())?
+        store.update(|l| l.logins.remove(base).is_some())?
     } else {
         false
     };

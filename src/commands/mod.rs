@@ -25,7 +25,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Request(a) => request::run(g, &a),
         Command::Sign(a) => sign::run(g, &a),
         Command::Login(a) => login::login(g, &a),
-        Command::Logout(a) => login::logout(&a),
+        Command::Logout(a) => login::logout(g, &a),
         Command::Whoami(a) => login::whoami(g, &a),
         Command::Keygen(a) => keygen::run(g, &a),
         Command::Completions(a) => {

@@ -2,8 +2,9 @@
 //! to stdout byte for byte (streamed), one connection kept alive for all of
 //! them, or `--parallel N` at once with the output still in order.
 
+use crate::body::read_body;
 use crate::cli::{Global, RequestArgs};
-use crate::client::{Body, Call, Client, Prepared, FORM};
+use crate::client::{Call, Client, Prepared};
 use crate::config::{Config, TokenWant, Wants};
 use crate::error::{Error, Kind, Result};
 use crate::retry_redirect::{self, Policy};
@@ -11,7 +12,7 @@ use crate::{paginate, transport, urls};
 use reqwest::Method;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
@@ -332,55 +333,6 @@ fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>> {
             Ok((name.to_string(), value.to_string()))
         })
         .collect()
-}
-
-/// `-d`: text, `@FILE` or `@-`. The Content-Type comes from `-H` or is
-/// JSON; forms and uploads get JIRA's XSRF opt-out.
-fn read_body(data: Option<&str>, headers: &mut Vec<(String, String)>) -> Result<Option<Body>> {
-    let Some(data) = data else { return Ok(None) };
-    let bytes = match data.strip_prefix('@') {
-        Some("-") => {
-            let mut b = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut b)
-                .map_err(|e| Error::usage(format!("cannot read the body from stdin: {e}")))?;
-            b
-        }
-        Some(path) => std::fs::read(path).map_err(|e| {
-            Error::usage(format!(
-                "cannot read the body file -d @{path}: {}",
-                crate::io_reason(&e)
-            ))
-        })?,
-        None => data.as_bytes().to_vec(),
-    };
-    let content_type = match headers
-        .iter()
-        .position(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-    {
-        Some(i) => headers.remove(i).1,
-        None => "application/json".to_string(),
-    };
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    let xsrf_checked =
-        essence == FORM || essence.starts_with("multipart/") || essence == "text/plain";
-    if xsrf_checked
-        && !headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("x-atlassian-token"))
-    {
-        // JIRA refuses form-like POSTs to REST resources without it (XSRF check).
-        headers.push(("X-Atlassian-Token".into(), "no-check".into()));
-    }
-    Ok(Some(Body {
-        content_type,
-        bytes,
-    }))
 }
 
 /// `raw` split at the first `sep`, or what `flag` wants instead.

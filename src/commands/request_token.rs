@@ -11,7 +11,7 @@ pub fn run(g: &Global, a: &RequestTokenArgs) -> Result<()> {
     let config = Config::resolve(
         g,
         Wants {
-            base: Some(&a.jira_base_url),
+            base: a.jira_base_url.as_deref(),
             ..Default::default()
         },
     )?;

@@ -1,8 +1,9 @@
 //! `sign METHOD URL`: the `Authorization` header (or the base string, or a
 //! curl command) that `request` would send, for other tools to use.
 
+use crate::body::{self, Body, FORM};
 use crate::cli::{Global, SignArgs};
-use crate::client::{check_auth_in, new_nonce, refuse_plaintext_in_clear, unix_time, Body, FORM};
+use crate::client::{new_nonce, refuse_plaintext_in_clear, unix_time};
 use crate::config::{Config, TokenWant, Wants};
 use crate::error::Result;
 use crate::oauth::{self, Protocol};
@@ -22,12 +23,14 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
     let url = &config.urls[0];
     let method = &a.method;
     refuse_plaintext_in_clear(config.signature_method, url)?;
-    let body = a.data.as_ref().map(|d| Body {
-        content_type: a.content_type.clone().unwrap_or_else(|| FORM.to_string()),
-        bytes: d.clone().into_bytes(),
-    });
-    check_auth_in(config.auth_in, method, body.as_ref())?;
-    let form = body.as_ref().and_then(|b| b.signed_form(method));
+    let body = a
+        .data
+        .as_ref()
+        .map(|d| Body::new(a.content_type.clone(), d.clone().into_bytes()));
+    if a.curl {
+        body::check_auth_in(config.auth_in, method, body.as_ref())?;
+    }
+    let form = body::signed_form(method, body.as_ref());
 
     let call = config.call(method.clone(), url.clone());
     let protocol = Protocol {
@@ -65,6 +68,9 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
                 "-H {}",
                 shell_quote(&format!("Content-Type: {content_type}"))
             ));
+            if body::needs_xsrf_opt_out(content_type) {
+                cmd.push("-H 'X-Atlassian-Token: no-check'".into());
+            }
             cmd.push(format!(
                 "--data-binary {}",
                 shell_quote(&String::from_utf8_lossy(b))

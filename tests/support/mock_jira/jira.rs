@@ -9,6 +9,7 @@
 //!   net.oauth writes them.
 
 use super::http::{self, Request, Response};
+use super::jql;
 use super::oauth::{self, Problem, Source};
 use super::{
     Counts, Mode, Options, Outcome, PageFault, Recorded, TokenReply, ACCESS_TOKEN_LIFETIME,
@@ -16,8 +17,11 @@ use super::{
 };
 use rand::distributions::{Alphanumeric, DistString};
 use rsa::RsaPublicKey;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -36,19 +40,22 @@ struct ConsumerEntry {
     secret: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum Kind {
     Request,
     Access,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum Approval {
     Pending,
     Approved,
     Denied,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Token {
     kind: Kind,
     consumer: String,
@@ -99,7 +106,15 @@ pub struct Shared {
     ctx: String,
     consumers: HashMap<String, ConsumerEntry>,
     methods: Vec<String>,
+    /// Where the tokens are kept across restarts, if anywhere.
+    state_file: Option<PathBuf>,
     inner: Mutex<Inner>,
+}
+
+/// The state file: every token, by its value.
+#[derive(Serialize, Deserialize)]
+struct State<T> {
+    tokens: T,
 }
 
 /// Which check a request gets.
@@ -119,6 +134,23 @@ fn real_now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
         .as_secs() as i64
+}
+
+/// Writes the tokens (sorted, for a stable file) atomically: a temporary
+/// file in the same folder (mode 0600: it holds secrets), then a rename.
+fn write_state(path: &Path, tokens: &HashMap<String, Token>) -> io::Result<()> {
+    let sorted: BTreeMap<&String, &Token> = tokens.iter().collect();
+    let mut text = serde_json::to_vec_pretty(&State { tokens: sorted })?;
+    text.push(b'\n');
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(&text)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
@@ -164,8 +196,51 @@ impl Shared {
             ctx,
             consumers,
             methods: opts.signature_methods.clone(),
+            state_file: opts.state_file.clone(),
             inner: Mutex::new(Inner::default()),
         }
+    }
+
+    /// Reads the state file's tokens (none when it does not exist yet) and
+    /// writes it back, so that an unwritable place fails at start. Returns
+    /// how many tokens it held.
+    pub fn load_state(&self) -> io::Result<usize> {
+        let Some(path) = &self.state_file else {
+            return Ok(0);
+        };
+        let tokens: HashMap<String, Token> = match std::fs::read(path) {
+            Ok(bytes) => {
+                serde_json::from_slice::<State<_>>(&bytes)
+                    .map_err(|e| {
+                        io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("{}: not a mock-jira state file: {e}", path.display()),
+                        )
+                    })?
+                    .tokens
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => HashMap::new(),
+            Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+        };
+        let n = tokens.len();
+        let mut inner = self.lock();
+        inner.tokens = tokens;
+        write_state(path, &inner.tokens)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        Ok(n)
+    }
+
+    /// Changes the tokens, then saves them to the state file, if any.
+    fn with_tokens<R>(&self, f: impl FnOnce(&mut HashMap<String, Token>) -> R) -> R {
+        let mut inner = self.lock();
+        let r = f(&mut inner.tokens);
+        if let Some(path) = &self.state_file {
+            // Under the lock, so that writes land in the order of the changes.
+            if let Err(e) = write_state(path, &inner.tokens) {
+                eprintln!("mock-jira: cannot save {}: {e}", path.display());
+            }
+        }
+        r
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -230,24 +305,20 @@ impl Shared {
     }
 
     pub fn approve(&self, token: &str) -> Option<String> {
-        let mut inner = self.lock();
-        let t = inner
-            .tokens
-            .get_mut(token)
-            .filter(|t| t.kind == Kind::Request)?;
-        t.approval = Approval::Approved;
-        // JIRA keeps the verifier it first showed.
-        Some(t.verifier.get_or_insert_with(|| random(6)).clone())
+        self.with_tokens(|tokens| {
+            let t = tokens.get_mut(token).filter(|t| t.kind == Kind::Request)?;
+            t.approval = Approval::Approved;
+            // JIRA keeps the verifier it first showed.
+            Some(t.verifier.get_or_insert_with(|| random(6)).clone())
+        })
     }
 
     pub fn deny(&self, token: &str) -> Option<()> {
-        let mut inner = self.lock();
-        let t = inner
-            .tokens
-            .get_mut(token)
-            .filter(|t| t.kind == Kind::Request)?;
-        t.approval = Approval::Denied;
-        Some(())
+        self.with_tokens(|tokens| {
+            let t = tokens.get_mut(token).filter(|t| t.kind == Kind::Request)?;
+            t.approval = Approval::Denied;
+            Some(())
+        })
     }
 
     pub fn issue_access_token(&self, consumer: &str) -> (String, String) {
@@ -258,10 +329,11 @@ impl Shared {
     pub fn add_access_token(&self, consumer: &str, token: &str, secret: &str) {
         let now = self.now();
         let (t, _) = self.new_token(Kind::Access, consumer, None, now);
-        let mut inner = self.lock();
-        let mut tok = inner.tokens.remove(&t).expect("just issued");
-        tok.secret = secret.to_string();
-        inner.tokens.insert(token.to_string(), tok);
+        self.with_tokens(|tokens| {
+            let mut tok = tokens.remove(&t).expect("just issued");
+            tok.secret = secret.to_string();
+            tokens.insert(token.to_string(), tok);
+        });
     }
 
     fn new_token(
@@ -272,43 +344,47 @@ impl Shared {
         now: i64,
     ) -> (String, String) {
         let (token, secret) = (random(32), random(32));
-        self.lock().tokens.insert(
-            token.clone(),
-            Token {
-                kind,
-                consumer: consumer.to_string(),
-                secret: secret.clone(),
-                callback,
-                verifier: None,
-                approval: if kind == Kind::Access {
-                    Approval::Approved
-                } else {
-                    Approval::Pending
-                },
-                issued_at: now,
-                used: false,
-                revoked: false,
+        let t = Token {
+            kind,
+            consumer: consumer.to_string(),
+            secret: secret.clone(),
+            callback,
+            verifier: None,
+            approval: if kind == Kind::Access {
+                Approval::Approved
+            } else {
+                Approval::Pending
             },
-        );
+            issued_at: now,
+            used: false,
+            revoked: false,
+        };
+        self.with_tokens(|tokens| tokens.insert(token.clone(), t));
         (token, secret)
     }
 
     pub fn expire_token(&self, token: &str) {
-        if let Some(t) = self.lock().tokens.get_mut(token) {
-            t.issued_at = i64::MIN / 2;
-        }
+        self.with_tokens(|tokens| {
+            if let Some(t) = tokens.get_mut(token) {
+                t.issued_at = i64::MIN / 2;
+            }
+        });
     }
 
     pub fn revoke_token(&self, token: &str) {
-        if let Some(t) = self.lock().tokens.get_mut(token) {
-            t.revoked = true;
-        }
+        self.with_tokens(|tokens| {
+            if let Some(t) = tokens.get_mut(token) {
+                t.revoked = true;
+            }
+        });
     }
 
     pub fn age_tokens(&self, secs: i64) {
-        for t in self.lock().tokens.values_mut() {
-            t.issued_at -= secs;
-        }
+        self.with_tokens(|tokens| {
+            for t in tokens.values_mut() {
+                t.issued_at -= secs;
+            }
+        });
     }
 
     /// Entry point for every request: record it, answer it.
@@ -338,6 +414,7 @@ impl Shared {
             None => (req.target.clone(), None),
         };
         let params = oauth::collect(
+            &req.method,
             query.as_deref(),
             req.header("Content-Type"),
             &req.body,
@@ -707,15 +784,11 @@ impl Shared {
             Ok(t) => t.expect("access-token requires oauth_token"),
             Err(p) => return self.refuse(rec, p),
         };
-        let consumer = {
-            let mut inner = self.lock();
-            let t = inner
-                .tokens
-                .get_mut(&request_token)
-                .expect("verified token");
+        let consumer = self.with_tokens(|tokens| {
+            let t = tokens.get_mut(&request_token).expect("verified token");
             t.used = true;
             t.consumer.clone()
-        };
+        });
         let (token, secret) = self.issue_access_token(&consumer);
         rec.outcome = Outcome::Ok;
         let life = ACCESS_TOKEN_LIFETIME.to_string();
@@ -928,14 +1001,12 @@ impl Shared {
             "/rest/agile/1.0/board" if get => self.boards(rec),
             "/rest/echo" => echo(rec),
             p if get && p.starts_with("/rest/api/2/issue/") => {
-                let key = &p["/rest/api/2/issue/".len()..];
-                if key == "HSP-1" || key == "10000" {
-                    Response::json(200, &self.issue())
-                } else {
-                    Response::json(
+                match self.issue_number(&p["/rest/api/2/issue/".len()..]) {
+                    Some(n) => Response::json(200, &self.issue(n)),
+                    None => Response::json(
                         404,
                         &json!({"errorMessages": ["Issue Does Not Exist"], "errors": {}}),
-                    )
+                    ),
                 }
             }
             _ => Response::json(
@@ -945,19 +1016,61 @@ impl Shared {
         }
     }
 
-    /// `startAt`/`maxResults`/`total` over fake issues `HSP-1`…
+    /// `HSP-N` or its id `1000(N-1)`, for N from 1 to the issue count.
+    fn issue_number(&self, key_or_id: &str) -> Option<usize> {
+        let n = match key_or_id.strip_prefix("HSP-") {
+            Some(n) => n.parse::<usize>().ok()?,
+            None => key_or_id.parse::<usize>().ok()?.checked_sub(10000)? + 1,
+        };
+        (n >= 1 && n <= self.lock().counts.issues).then_some(n)
+    }
+
+    /// `startAt`/`maxResults`/`total` over the issues `HSP-1`…, those the
+    /// `jql` selects when the mode honours it (else all of them).
     fn search(&self, rec: &Recorded) -> Response {
-        let total = self.lock().counts.issues;
+        let (count, honour_jql) = {
+            let inner = self.lock();
+            (inner.counts.issues, inner.mode.jql)
+        };
+        let mut numbers: Vec<usize> = (1..=count).collect();
+        let jql = query_params(rec).find(|(n, _)| *n == "jql").map(|(_, v)| v);
+        if let (true, Some(jql)) = (honour_jql, jql) {
+            let refused =
+                |msg: String| Response::json(400, &json!({"errorMessages": [msg], "errors": {}}));
+            let query = match jql::parse(jql) {
+                Ok(q) => q,
+                Err(msg) => return refused(msg),
+            };
+            if let Err(msg) = query.check_projects(&[(PROJECT_KEY, PROJECT_NAME)]) {
+                return refused(msg);
+            }
+            numbers.retain(|&n| {
+                query.matches(&jql::Issue {
+                    key: &format!("HSP-{n}"),
+                    project_key: PROJECT_KEY,
+                    project_name: PROJECT_NAME,
+                    summary: &summary(n),
+                })
+            });
+            if query.key_descending {
+                numbers.reverse();
+            }
+        }
+        let total = numbers.len();
         let (start, max) = self.window(rec);
         let b = &self.base_url;
-        let issues: Vec<_> = (start..total.min(start + max))
-            .map(|i| {
+        let issues: Vec<_> = numbers
+            .iter()
+            .skip(start)
+            .take(max)
+            .map(|&n| {
+                let id = 10000 + n - 1;
                 json!({
                     "expand": "operations,editmeta,changelog,renderedFields",
-                    "id": (10000 + i).to_string(),
-                    "self": format!("{b}/rest/api/2/issue/{}", 10000 + i),
-                    "key": format!("HSP-{}", i + 1),
-                    "fields": {"summary": format!("Issue {}", i + 1)}
+                    "id": id.to_string(),
+                    "self": format!("{b}/rest/api/2/issue/{id}"),
+                    "key": format!("HSP-{n}"),
+                    "fields": {"summary": summary(n)}
                 })
             })
             .collect();
@@ -1110,15 +1223,22 @@ impl Shared {
         })
     }
 
-    fn issue(&self) -> serde_json::Value {
+    /// `HSP-n`; `HSP-1` has non-ASCII text in its summary and description.
+    fn issue(&self, n: usize) -> serde_json::Value {
         let b = &self.base_url;
+        let id = 10000 + n - 1;
+        let description = if n == 1 {
+            "Steps: export the menu as CSV.\r\nExpected: 'Café' stays 'Café'.".to_string()
+        } else {
+            format!("{}.", summary(n))
+        };
         json!({
             "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
-            "id": "10000",
-            "self": format!("{b}/rest/api/2/issue/10000"),
-            "key": "HSP-1",
+            "id": id.to_string(),
+            "self": format!("{b}/rest/api/2/issue/{id}"),
+            "key": format!("HSP-{n}"),
             "fields": {
-                "summary": "Café menu: umlauts (Grüße) break the export — again",
+                "summary": summary(n),
                 "issuetype": {
                     "self": format!("{b}/rest/api/2/issuetype/1"),
                     "id": "1",
@@ -1128,8 +1248,8 @@ impl Shared {
                 "project": {
                     "self": format!("{b}/rest/api/2/project/10000"),
                     "id": "10000",
-                    "key": "HSP",
-                    "name": "homosapien"
+                    "key": PROJECT_KEY,
+                    "name": PROJECT_NAME
                 },
                 "status": {
                     "self": format!("{b}/rest/api/2/status/1"),
@@ -1146,13 +1266,34 @@ impl Shared {
                     "displayName": "Administrator",
                     "active": true
                 },
-                "labels": ["export", "i18n"],
+                "labels": if n == 1 { json!(["export", "i18n"]) } else { json!([]) },
                 "created": "2024-03-04T10:15:30.000+0000",
                 "updated": "2024-03-05T08:01:12.000+0000",
-                "description": "Steps: export the menu as CSV.\r\nExpected: 'Café' stays 'Café'."
+                "description": description
             }
         })
     }
+}
+
+const PROJECT_KEY: &str = "HSP";
+const PROJECT_NAME: &str = "homosapien";
+
+/// The summaries of `HSP-1`…: words for the README's JQL examples
+/// (`crash`, and `+`, `&`, `#`, which a URL typed as is would mangle).
+const SUMMARIES: &[&str] = &[
+    "Café menu: umlauts (Grüße) break the export — again",
+    "Crash when a comment quotes C++ code",
+    "R&D dashboard loads forever",
+    "Export drops the comments of ticket #42",
+    "Board crashes on an empty sprint",
+    "Dark mode for the issue navigator",
+    "Upgrade the build to Java 17",
+];
+
+fn summary(n: usize) -> String {
+    SUMMARIES
+        .get(n - 1)
+        .map_or_else(|| format!("Issue {n}"), |s| s.to_string())
 }
 
 /// `startAt` and `maxResults` (JIRA's default 50) from the query.

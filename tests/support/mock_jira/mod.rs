@@ -4,9 +4,11 @@
 
 pub mod http;
 mod jira;
+mod jql;
 pub mod oauth;
 pub mod tls;
 
+use std::io;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -63,6 +65,9 @@ pub struct Options {
     /// Accepted `oauth_signature_method`s; JIRA accepts RSA-SHA1 only. Also
     /// implemented: RSA-SHA256, HMAC-SHA1, HMAC-SHA256, PLAINTEXT.
     pub signature_methods: Vec<String>,
+    /// A JSON file that keeps the tokens across restarts: read at start,
+    /// replaced atomically after every change.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -73,6 +78,7 @@ impl Default for Options {
             consumers: Vec::new(),
             port: 0,
             signature_methods: vec!["RSA-SHA1".to_string()],
+            state_file: None,
         }
     }
 }
@@ -141,6 +147,9 @@ pub struct Mode {
     /// The paged endpoints answer the first page whatever `startAt` asks,
     /// as endpoints that do not page do.
     pub ignore_start_at: bool,
+    /// The search filters its issues by its `jql` (simple JQL, see `jql`);
+    /// off, every issue matches, whatever the query (for paging tests).
+    pub jql: bool,
 }
 
 impl Default for Mode {
@@ -153,6 +162,7 @@ impl Default for Mode {
             token_reply: TokenReply::Normal,
             send_base_string: true,
             ignore_start_at: false,
+            jql: false,
         }
     }
 }
@@ -247,24 +257,46 @@ pub struct MockJira {
     server: http::Server,
     shared: Arc<jira::Shared>,
     ca: Option<tls::TestCa>,
+    kept: usize,
 }
 
 impl MockJira {
     /// Binds 127.0.0.1 (`opts.port`, 0 for any) and serves on threads.
     pub fn start(opts: Options) -> MockJira {
-        let listener = TcpListener::bind(("127.0.0.1", opts.port)).expect("bind 127.0.0.1");
-        let port = listener.local_addr().expect("local address").port();
-        let ca = opts.tls.then(tls::make);
+        MockJira::try_start(opts).unwrap_or_else(|e| panic!("mock JIRA: {e}"))
+    }
+
+    /// As `start`; a busy port is `ErrorKind::AddrInUse`, a bad state file
+    /// names the file.
+    pub fn try_start(opts: Options) -> io::Result<MockJira> {
+        let listener = TcpListener::bind(("127.0.0.1", opts.port)).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot listen on 127.0.0.1:{}: {e}", opts.port),
+            )
+        })?;
+        let port = listener.local_addr()?.port();
         let shared = Arc::new(jira::Shared::new(&opts, port));
+        let kept = shared.load_state()?;
+        let ca = opts.tls.then(tls::make);
         let handler_state = shared.clone();
         let handler: http::Handler = Arc::new(move |req| handler_state.handle(req));
         let server = http::Server::start(
             listener,
             ca.as_ref().map(|c| c.server_config.clone()),
             handler,
-        )
-        .expect("start the server");
-        MockJira { server, shared, ca }
+        )?;
+        Ok(MockJira {
+            server,
+            shared,
+            ca,
+            kept,
+        })
+    }
+
+    /// How many tokens the state file held at start.
+    pub fn tokens_kept(&self) -> usize {
+        self.kept
     }
 
     /// `http(s)://127.0.0.1:PORT` plus the context path, no trailing slash.
@@ -436,6 +468,11 @@ impl MockJira {
 
     pub fn set_ignore_start_at(&self, on: bool) {
         self.shared.update_mode(|m| m.ignore_start_at = on);
+    }
+
+    /// The search honours simple JQL (`Mode::jql`).
+    pub fn set_jql(&self, on: bool) {
+        self.shared.update_mode(|m| m.jql = on);
     }
 
     /// A checked endpoint answering `status` (301, 302, 303, 307, 308) with

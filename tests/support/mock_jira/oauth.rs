@@ -115,7 +115,13 @@ pub fn parse_authorization(value: &str) -> Option<Vec<(String, String)>> {
 /// Every parameter of a request that takes part in signing (section 3.4.1.3),
 /// plus `oauth_signature`; the header's `realm` is left out. Order: header,
 /// query, body (the first occurrence wins in look-ups, as in net.oauth).
+///
+/// A form body counts on POST only, as on JIRA: net.oauth takes the
+/// servlet's parameters, and Tomcat (`parseBodyMethods` = POST) parses form
+/// bodies of POSTs alone. Section 3.4.1.3.1 would include them on any method,
+/// so a PUT whose client signed its form's fields fails here as on JIRA.
 pub fn collect(
+    method: &str,
     query: Option<&str>,
     content_type: Option<&str>,
     body: &[u8],
@@ -144,7 +150,7 @@ pub fn collect(
             ct.trim()
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
-    if is_form {
+    if is_form && method == "POST" {
         for (name, value) in parse_form(&String::from_utf8_lossy(body)) {
             out.push(Param {
                 name,
