@@ -72,7 +72,7 @@ pub struct Global {
     pub cacert: Option<PathBuf>,
 
     /// Skip TLS verification (warns every time)
-    #[arg(long, global = true)]
+    #[arg(short = 'k', long, global = true)]
     pub insecure: bool,
 
     /// Seconds per request, connect included
@@ -131,16 +131,22 @@ pub enum Command {
     AccessToken(AccessTokenArgs),
 
     /// Signed calls to REST resources; bodies to stdout byte for byte
-    #[command(after_help = "\
+    #[command(
+        override_usage = "jira-oauth request [OPTIONS] [ACCESS_TOKEN] URL...",
+        after_help = "\
 If the first argument is not a URL or a /path, it is the access token (the Java sample's
 order); else the token comes from JIRA_OAUTH_ACCESS_TOKEN.
+
+Several URLs stop at the first failure (nothing more is requested); with --keep-going
+every URL is tried, each failure is reported, and the exit code is the highest of them.
 
 Examples:
   jira-oauth request TOKEN https://jira.example.com/rest/api/2/issue/HSP-1
   jira-oauth request /rest/api/2/search -q 'jql=summary ~ \"C++\"' --paginate
   jira-oauth request -d '{\"body\":\"Done.\"}' /rest/api/2/issue/HSP-1/comment
   jira-oauth request --parallel 8 \\
-      /rest/api/2/issue/HSP-1 /rest/api/2/issue/HSP-2")]
+      /rest/api/2/issue/HSP-1 /rest/api/2/issue/HSP-2"
+    )]
     Request(RequestArgs),
 
     /// Print the Authorization header a request would carry (for curl and other tools)
@@ -368,15 +374,28 @@ pub struct SignArgs {
 #[derive(Debug, Args)]
 pub struct RequestArgs {
     /// [ACCESS_TOKEN] URL... (absolute URLs, or paths under --base-url)
-    #[arg(required = true, num_args = 1.., value_name = "ARGS")]
+    // Not required here: `request` alone gets our own error, with an example.
+    #[arg(num_args = 0.., value_name = "ARGS")]
     pub args: Vec<String>,
 
     #[command(flatten)]
     pub send: SendArgs,
 
-    /// Print the status line and headers before the body
+    /// Print the status line and headers before the body (on an HTTP error too)
     #[arg(short = 'i', long = "include")]
     pub include: bool,
+
+    /// Write the bodies to FILE instead of stdout (created or truncated)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Try every URL even after a failure; exit with the highest exit code
+    #[arg(long)]
+    pub keep_going: bool,
+
+    /// Accepted for curl's sake: jira-oauth prints no progress anyway
+    #[arg(short = 's', long = "silent", hide = true)]
+    pub silent: bool,
 
     /// Query parameter NAME=VALUE appended literally, no encoding needed (repeatable)
     #[arg(short = 'q', long = "query", value_name = "NAME=VALUE")]
@@ -421,6 +440,15 @@ pub struct SendArgs {
         conflicts_with = "data"
     )]
     pub data_raw: Option<String>,
+
+    /// JSON body, as curl's --json: like -d, with Accept: application/json too
+    #[arg(
+        long = "json",
+        value_name = "DATA",
+        conflicts_with_all = ["data", "data_raw"],
+        allow_hyphen_values = true
+    )]
+    pub json: Option<String>,
 
     /// Extra header, 'Name: value' (repeatable)
     #[arg(short = 'H', long = "header", value_name = "HEADER")]

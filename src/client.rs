@@ -28,6 +28,8 @@ pub struct Call {
     pub body: Option<Body>,
     /// A call to a token endpoint (changes the hints of a refusal).
     pub token_call: bool,
+    /// The base URL of the stored login whose token this call carries.
+    pub stored_login: Option<String>,
 }
 
 impl Call {
@@ -42,6 +44,7 @@ impl Call {
             headers: Vec::new(),
             body: None,
             token_call: false,
+            stored_login: None,
         }
     }
 }
@@ -185,6 +188,7 @@ impl Client {
                 base_string: Some(signed.base_string),
                 sent_at: Some(sent_at),
                 token_call: call.token_call,
+                stored_login: call.stored_login.clone(),
             },
         })
     }

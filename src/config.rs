@@ -234,6 +234,7 @@ impl Config {
             Some(t) => {
                 call.token = Some(t.token.clone());
                 call.token_secret = t.secret.clone();
+                call.stored_login = t.stored_for.clone();
             }
             None => call.token_secret = self.token_secret.clone().unwrap_or_default(),
         }

@@ -25,6 +25,9 @@ pub struct Error {
     pub kind: Kind,
     pub message: String,
     pub hint: Option<String>,
+    /// Already printed (each failure of `request --keep-going` is, as it
+    /// happens): only the exit code is left to give.
+    pub reported: bool,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -35,6 +38,7 @@ impl Error {
             kind,
             message: one_line(message.into()),
             hint: None,
+            reported: false,
         }
     }
 
@@ -61,6 +65,26 @@ impl Error {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(one_line(hint.into()));
+        self
+    }
+
+    /// Prints the error on stderr, once: `jira-oauth: error: …` and maybe
+    /// `hint: …`.
+    pub fn print(&self) {
+        if self.reported || self.kind == Kind::ClosedPipe {
+            return;
+        }
+        let mut text = format!("jira-oauth: error: {}\n", self.message);
+        if let Some(hint) = &self.hint {
+            text.push_str(&format!("hint: {hint}\n"));
+        }
+        // One write, so that lines from threads do not interleave.
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
+    }
+
+    /// The same exit code, with nothing more to print.
+    pub fn into_reported(mut self) -> Self {
+        self.reported = true;
         self
     }
 

@@ -18,6 +18,7 @@ pub mod commands;
 pub mod config;
 pub mod credentials;
 pub mod error;
+pub mod interrupt;
 pub mod keys;
 pub mod myself;
 pub mod oauth;

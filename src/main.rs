@@ -12,6 +12,7 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("jira-oauth: error: internal error{place} (a bug: please report it)");
     }));
+    jira_oauth::interrupt::install();
     let cli = match jira_oauth::command_line::parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
@@ -24,10 +25,7 @@ fn main() -> ExitCode {
 }
 
 fn report(e: &Error) -> ExitCode {
-    eprintln!("jira-oauth: error: {}", e.message);
-    if let Some(hint) = &e.hint {
-        eprintln!("hint: {hint}");
-    }
+    e.print();
     ExitCode::from(e.exit_code() as u8)
 }
 
@@ -82,13 +80,45 @@ fn usage_error(e: clap::Error) -> ExitCode {
     if let Some(var) = empty_env(&e) {
         message.push_str(&format!(" ({var} is set but empty)"));
     }
-    let hint = ctx(ContextKind::SuggestedArg)
-        .or_else(|| ctx(ContextKind::SuggestedSubcommand))
-        .or_else(|| ctx(ContextKind::SuggestedValue))
-        .map(|s| format!("did you mean '{s}'?"))
-        .or_else(|| ctx(ContextKind::Suggested))
-        .unwrap_or_else(|| "run 'jira-oauth --help' for the options".into());
+    // A curl option gets our equivalent, not clap's "to pass '-L' as a
+    // value, use '-- -L'".
+    let curl = (e.kind() == ErrorKind::UnknownArgument)
+        .then(|| curl_habit(&arg))
+        .flatten()
+        .map(str::to_string);
+    let hint = curl.unwrap_or_else(|| {
+        ctx(ContextKind::SuggestedArg)
+            .or_else(|| ctx(ContextKind::SuggestedSubcommand))
+            .or_else(|| ctx(ContextKind::SuggestedValue))
+            .map(|s| format!("did you mean '{s}'?"))
+            .or_else(|| ctx(ContextKind::Suggested))
+            .unwrap_or_else(|| "run 'jira-oauth --help' for the options".into())
+    });
     report(&Error::usage(message).with_hint(hint))
+}
+
+/// curl's options that jira-oauth has no use for, and what to do instead
+/// (keyed on the argument clap could not place, `--user=x` as `--user`).
+fn curl_habit(arg: &str) -> Option<&'static str> {
+    let name = arg.split('=').next().unwrap_or(arg);
+    Some(match name {
+        "-L" | "--location" => {
+            "no -L needed: redirects on the same origin are followed already; \
+             others are never followed with your token"
+        }
+        "-u" | "--user" => "jira-oauth signs with OAuth; basic auth (-u) is not used: drop it",
+        "--data-binary" | "--data-ascii" | "--data-urlencode" => {
+            "use -d DATA (-d @FILE reads a file) or --data-raw DATA (sent as given)"
+        }
+        "-G" | "--get" => "use -q NAME=VALUE for query parameters (GET is the default)",
+        "-I" | "--head" => "use -X HEAD -i",
+        "-f" | "--fail" | "--fail-with-body" => {
+            "no -f needed: an HTTP error already exits 1 with nothing on stdout"
+        }
+        "-S" | "--show-error" => "no -S needed: errors are always shown on stderr",
+        "-A" | "--user-agent" => "use -H 'User-Agent: NAME'",
+        _ => return None,
+    })
 }
 
 /// The environment variable behind the option a usage error is about, when

@@ -16,7 +16,7 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
-    /// Reads `-X`, `-H`, `-d`/`--data-raw`; `content_type` is `sign`'s
+    /// Reads `-X`, `-H`, `-d`/`--data-raw`/`--json`; `content_type` is `sign`'s
     /// `--content-type`, `method` a method given as an argument. Without
     /// one, GET, or POST when there is a body (as curl).
     pub fn from_args(
@@ -29,12 +29,17 @@ impl Outgoing {
             headers.retain(|(k, _)| !k.eq_ignore_ascii_case("content-type"));
             headers.push(("Content-Type".into(), ct.to_string()));
         }
-        let bytes = match (&a.data, &a.data_raw) {
-            (Some(d), _) => Some(body::read_data(d)?),
-            (None, Some(raw)) => Some(raw.as_bytes().to_vec()),
-            (None, None) => None,
+        let bytes = match (&a.data, &a.data_raw, &a.json) {
+            (Some(d), _, _) | (None, None, Some(d)) => Some(body::read_data(d)?),
+            (None, Some(raw), _) => Some(raw.as_bytes().to_vec()),
+            (None, None, None) => None,
         };
         let body = body::with_headers(bytes, &mut headers);
+        let asks_for = |name: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+        if a.json.is_some() && !asks_for("accept") {
+            // curl's --json (7.82) asks for JSON back, too.
+            headers.push(("Accept".into(), "application/json".into()));
+        }
         let method = match (method, a.method.clone()) {
             (Some(m), Some(x)) if m != x => {
                 return Err(Error::usage(format!("two methods given: {m} and -X {x}")))

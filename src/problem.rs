@@ -37,6 +37,9 @@ pub struct Context {
     pub sent_at: Option<SystemTime>,
     /// Which call this was, for the hint: a token call or a REST call.
     pub token_call: bool,
+    /// The base URL of the stored login whose token was sent, if it was one:
+    /// then `login` renews it, no dance by hand is needed.
+    pub stored_login: Option<String>,
 }
 
 /// Parses the auth-params of a `WWW-Authenticate: OAuth …` challenge.
@@ -124,9 +127,11 @@ pub fn refusal(status: u16, headers: &HeaderMap, body: &[u8], ctx: &Context) -> 
     (status == 401).then(|| {
         Error::oauth("JIRA refused the request (HTTP 401) without naming an OAuth problem")
             .with_hint(if ctx.token_call {
-                "check the consumer key and that JIRA's Application Link has your public key (jira-oauth pubkey prints it)"
+                "check the consumer key and that JIRA's Application Link has your public key (jira-oauth pubkey prints it)".to_string()
+            } else if let Some(base) = &ctx.stored_login {
+                format!("the stored login may be revoked: run jira-oauth login {base}")
             } else {
-                "the access token may be revoked or for another server: run the OAuth dance again"
+                "the access token may be revoked or for another server: run the OAuth dance again".to_string()
             })
     })
 }
@@ -194,6 +199,8 @@ fn explain(p: &Problem, status: u16, headers: &HeaderMap, ctx: &Context) -> Erro
             format!("JIRA rejected the token ({name})"),
             if ctx.token_call {
                 "a request token works once and for 10 minutes: run requestToken again, approve it, then accessToken".into()
+            } else if let Some(base) = &ctx.stored_login {
+                format!("JIRA no longer accepts the stored login for {base}: run jira-oauth login {base}")
             } else {
                 "the access token is no longer valid: run the OAuth dance again (requestToken, approve, accessToken)".into()
             },

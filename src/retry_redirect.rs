@@ -4,6 +4,7 @@
 
 use crate::client::{Call, Client, Prepared};
 use crate::error::{Error, Result};
+use crate::problem::Context;
 use reqwest::blocking::Response;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -44,6 +45,37 @@ pub fn send_prepared(
     first: Option<Prepared>,
     policy: &Policy,
 ) -> Result<Response> {
+    answer(client, call, first, policy)?.check(client)
+}
+
+/// The last answer of one logical request (after retries and redirects),
+/// not yet judged: `-i` prints an error's head before it is reported.
+pub struct Answer {
+    pub response: Response,
+    context: Context,
+    /// The call as last sent (a redirect changes its URL, maybe its method).
+    call: Call,
+    /// Tries made, when a 429 outlasted them.
+    rate_limited: Option<u32>,
+}
+
+impl Answer {
+    /// The 2xx or 3xx answer, else the error it stands for.
+    pub fn check(self, client: &Client) -> Result<Response> {
+        if let Some(tries) = self.rate_limited {
+            return Err(rate_limited(&self.response, &self.call, tries));
+        }
+        client.check(self.response, &self.context, &self.call)
+    }
+}
+
+/// As [`send_prepared`], the final answer returned whatever its status.
+pub fn answer(
+    client: &Client,
+    call: &Call,
+    first: Option<Prepared>,
+    policy: &Policy,
+) -> Result<Answer> {
     let mut call = call.clone();
     let mut first = first;
     let mut redirects = 0;
@@ -97,10 +129,13 @@ pub fn send_prepared(
             std::thread::sleep(capped);
             continue;
         }
-        if retryable && status == StatusCode::TOO_MANY_REQUESTS {
-            return Err(rate_limited(&resp, &call, tries));
-        }
-        return client.check(resp, &ctx, &call);
+        let rate_limited = (retryable && status == StatusCode::TOO_MANY_REQUESTS).then_some(tries);
+        return Ok(Answer {
+            response: resp,
+            context: ctx,
+            call,
+            rate_limited,
+        });
     }
 }
 

@@ -241,6 +241,9 @@ fn classify(e: &reqwest::Error, url: &Url, timeout: Duration) -> Error {
             "the server or the network is slow or down; raise --timeout if it is only slow",
         );
     }
+    if let Some(e) = tls_answer_to_http(&lower, url, &host) {
+        return e;
+    }
     if let Some((what, hint)) = tls_failure(&lower) {
         return Error::network(format!(
             "TLS failure with {host}: {what} ({})",
@@ -346,6 +349,22 @@ pub fn body_error(e: &std::io::Error, url: &Url, timeout: Duration) -> Error {
         "the answer from {url} broke off: {}",
         last_cause(&detail)
     ))
+}
+
+/// An http:// URL whose server answered in TLS: its first bytes were a
+/// TLS record (an alert), which HTTP/1 parsing rejects as a bad version.
+fn tls_answer_to_http(lower: &str, url: &Url, host: &str) -> Option<Error> {
+    if url.scheme() != "http" || !lower.contains("invalid http version") {
+        return None;
+    }
+    // Without the query: with --auth-in query it holds the signature.
+    let https = format!("https://{host}{}", url.path());
+    Some(
+        Error::network(format!(
+            "{host} answered in TLS, not in plain HTTP (invalid HTTP version parsed)"
+        ))
+        .with_hint(format!("the server speaks TLS: use https:// ({https})")),
+    )
 }
 
 /// Which TLS failure the error chain tells of, in words, and what to do.

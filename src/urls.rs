@@ -21,13 +21,18 @@ pub fn parse(input: &str) -> Result<Url> {
                 "unsupported URL scheme '{scheme}' in '{typed}': only http and https are supported"
             )),
             None if typed.is_empty() => Error::usage("empty URL"),
-            None => Error::usage(format!(
-                "'{typed}' is not a URL: it has no http:// or https://"
-            ))
-            .with_hint(format!(
-                "did you mean https://{}?",
-                typed.trim_start_matches('/')
-            )),
+            None => {
+                let e = Error::usage(format!(
+                    "'{typed}' is not a URL: it has no http:// or https://"
+                ));
+                if looks_like_host(typed) {
+                    e.with_hint(format!("did you mean https://{typed}?"))
+                } else {
+                    e.with_hint(
+                        "a URL starts with https:// or http://, a path under the base URL with /",
+                    )
+                }
+            }
         });
     }
     let without_fragment = typed.split('#').next().unwrap_or(typed);
@@ -50,6 +55,22 @@ pub fn parse(input: &str) -> Result<Url> {
         set_typed_query(&mut url, q);
     }
     Ok(url)
+}
+
+/// `jira.example.com/x`, `localhost:8080`: what can stand after `https://`
+/// (a dot or a port in the host name, so neither `=` nor `HSP` nor `rest`).
+fn looks_like_host(typed: &str) -> bool {
+    let host = typed.split(['/', '?']).next().unwrap_or_default();
+    let name = host.split(':').next().unwrap_or_default();
+    let port_ok = host
+        .split_once(':')
+        .is_none_or(|(_, p)| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+        && (name.contains('.') || name.eq_ignore_ascii_case("localhost") || host.contains(':'))
+        && port_ok
 }
 
 /// Appends `name=value` to the query, both taken literally (`-q`).
@@ -159,6 +180,22 @@ mod tests {
             let e = parse(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad}: {e}");
             assert!(!e.message.contains(":p@"), "{e}");
+        }
+    }
+
+    #[test]
+    fn suggests_https_only_for_host_names() {
+        let hint = |s: &str| parse(s).unwrap_err().hint.unwrap();
+        assert_eq!(
+            hint("jira.example.com/x"),
+            "did you mean https://jira.example.com/x?"
+        );
+        assert_eq!(
+            hint("localhost:8080/jira"),
+            "did you mean https://localhost:8080/jira?"
+        );
+        for word in ["=", "HSP", "rest", "a:b"] {
+            assert!(!hint(word).contains("did you mean"), "{word}");
         }
     }
 

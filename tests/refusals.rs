@@ -620,3 +620,36 @@ fn verbose_never_shows_plaintext_secrets() {
     );
     assert!(out.stderr.contains("[redacted]"), "{}", out.stderr);
 }
+
+#[test]
+fn a_stored_login_jira_no_longer_accepts_says_login_again() {
+    let jira = jira();
+    let env = Env::new();
+    let base = jira.base_url();
+    let t = access(&env, &jira);
+    let dir = env.home_path().join("config/jira-oauth");
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = serde_json::json!({"version": 1, "logins": {&base: {
+        "consumer_key": "hardcoded-consumer", "token": &t,
+        "token_secret": "", "obtained_at": "2024-01-01T00:00:00Z"}}});
+    std::fs::write(dir.join("credentials.json"), store.to_string()).unwrap();
+    jira.revoke_token(&t);
+    for problem in [None, Some("token_expired")] {
+        if let Some(p) = problem {
+            jira.force_problem(p);
+        }
+        // The token comes from the store: `login` renews it.
+        let out = env.jira_oauth(&["request", ISSUE]);
+        out.fails(4);
+        let hint = out.hint();
+        assert!(
+            hint.contains(&format!("run jira-oauth login {base}")),
+            "{hint}"
+        );
+        assert!(!hint.contains("dance"), "{hint}");
+        // The same token given by hand: the dance by hand.
+        let out = env.jira_oauth(&["request", &t, &format!("{base}{ISSUE}")]);
+        out.fails(4);
+        assert!(out.hint().contains("dance again"), "{}", out.stderr);
+    }
+}

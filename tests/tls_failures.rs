@@ -236,3 +236,16 @@ fn plain_http_where_tls_was_expected() {
     server.finish();
     fails_saying(&out, &["did not answer in tls"], "http://");
 }
+
+#[test]
+fn plain_http_to_a_tls_port() {
+    // The server speaks TLS: what it answers to plain HTTP is a TLS alert.
+    let pki = pki(&["127.0.0.1"], |_| {});
+    let server = tls_server(pki.config.clone());
+    let env = Env::new();
+    let out = run(&env, &["request", "tok", &server.url("http", "/x")]);
+    let https = server.url("https", "/x");
+    assert_eq!(server.finish(), vec![false]);
+    fails_saying(&out, &["127.0.0.1", "tls"], "use https://");
+    assert!(out.hint().contains(&https), "{}", out.stderr);
+}

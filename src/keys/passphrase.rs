@@ -25,6 +25,8 @@ impl PassphraseSource for EnvOrTty {
         if !has_terminal() {
             return Ok(None);
         }
+        // rpassword restores the echo when it returns, not on Ctrl-C's exit.
+        let _guard = crate::interrupt::TerminalGuard::save();
         rpassword::prompt_password(format!("Passphrase for {key_path}: "))
             .map(Some)
             .map_err(|e| {
