@@ -8,9 +8,9 @@ use crate::error::{Error, Result};
 use crate::oauth::{self, AuthIn, Placed, Protocol};
 use crate::problem::{self, Context};
 use crate::signature::{SignatureMethod, Signer};
+use crate::transport::Response;
 use crate::transport::{self, Transport};
 use rand::RngCore;
-use reqwest::blocking::Response;
 use reqwest::Method;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
@@ -67,6 +67,14 @@ pub fn refuse_plaintext_in_clear(method: SignatureMethod, url: &Url) -> Result<(
 pub struct Prepared {
     request: transport::Request,
     context: Context,
+}
+
+impl Prepared {
+    /// The request and what explains a refusal, apart: the proxy sends the
+    /// request with a streamed body of its own.
+    pub fn into_parts(self) -> (transport::Request, Context) {
+        (self.request, self.context)
+    }
 }
 
 /// A consumer ready to sign and send, made from the resolved configuration.

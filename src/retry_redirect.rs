@@ -5,7 +5,7 @@
 use crate::client::{Call, Client, Prepared};
 use crate::error::{Error, Result};
 use crate::problem::Context;
-use reqwest::blocking::Response;
+use crate::transport::Response;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use std::time::{Duration, SystemTime};

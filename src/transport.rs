@@ -1,13 +1,17 @@
-//! HTTP over reqwest (blocking, rustls): TLS roots, timeouts, proxies, the
-//! `-v` trace, and errors classified by exit code. Knows nothing of OAuth.
+//! HTTP over reqwest (async at its core, rustls): TLS roots, timeouts,
+//! proxies, the `-v` trace, and errors classified by exit code. The
+//! commands use its blocking face ([`Transport::send`], [`Response`]); the
+//! proxy sends through the same client with [`Transport::send_async`].
+//! Knows nothing of OAuth.
 
 use crate::error::{Error, Result};
-use reqwest::blocking::{Client, Response};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::Method;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
 use url::Url;
 
 /// How to reach the server.
@@ -17,7 +21,7 @@ pub struct Options {
     pub cacert: Option<PathBuf>,
     /// Skip TLS verification (a warning is printed every time).
     pub insecure: bool,
-    /// Per request, connect included.
+    /// A bound on the connect and on each wait for the server's next bytes.
     pub timeout: Duration,
     /// Trace requests and responses on stderr.
     pub verbose: bool,
@@ -55,15 +59,20 @@ pub struct Request {
 
 /// A client that keeps its connections alive across requests.
 pub struct Transport {
-    client: Client,
+    client: reqwest::Client,
     opts: Options,
+    /// The blocking face's runtime, made on its first use (the proxy,
+    /// which runs its own, never needs it).
+    runtime: OnceLock<Arc<Runtime>>,
 }
 
 impl Transport {
     pub fn new(opts: Options) -> Result<Transport> {
-        let mut builder = Client::builder()
-            .timeout(opts.timeout)
+        // No bound on a whole transfer: `read_timeout` bounds each wait
+        // for the server's next bytes, the blocking face bounds the rest.
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(opts.timeout)
+            .read_timeout(opts.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("jira-oauth/", env!("CARGO_PKG_VERSION")));
         if opts.system_roots && !opts.insecure {
@@ -83,11 +92,51 @@ impl Transport {
         let client = builder
             .build()
             .map_err(|e| Error::network(format!("cannot set up the HTTP client: {}", chain(&e))))?;
-        Ok(Transport { client, opts })
+        Ok(Transport {
+            client,
+            opts,
+            runtime: OnceLock::new(),
+        })
     }
 
-    /// Sends the request; an answer of any status is `Ok`.
+    fn runtime(&self) -> Result<Arc<Runtime>> {
+        if let Some(rt) = self.runtime.get() {
+            return Ok(rt.clone());
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::network(format!("cannot start the HTTP runtime: {e}")))?;
+        Ok(self.runtime.get_or_init(|| Arc::new(rt)).clone())
+    }
+
+    /// Sends the request and waits for the answer's head, within the
+    /// timeout; an answer of any status is `Ok`. The blocking face.
     pub fn send(&self, req: Request) -> Result<Response> {
+        let rt = self.runtime()?;
+        let url = req.url.clone();
+        let timeout = self.opts.timeout;
+        let inner = rt.block_on(async {
+            match tokio::time::timeout(timeout, self.send_async(req, None)).await {
+                Ok(r) => r,
+                Err(_) => Err(timeout_error(&url, timeout)),
+            }
+        })?;
+        Ok(Response {
+            inner,
+            rt,
+            pending: bytes::Bytes::new(),
+            timeout,
+        })
+    }
+
+    /// Sends the request, with `stream` as its body if given (else the
+    /// request's own); an answer of any status is `Ok`. The async face.
+    pub async fn send_async(
+        &self,
+        req: Request,
+        stream: Option<reqwest::Body>,
+    ) -> Result<reqwest::Response> {
         let mut headers = HeaderMap::new();
         for (name, value) in &req.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
@@ -104,19 +153,22 @@ impl Transport {
             .client
             .request(req.method.clone(), req.url.clone())
             .headers(headers);
-        if let Some(body) = req.body {
+        if let Some(body) = stream {
+            builder = builder.body(body);
+        } else if let Some(body) = req.body {
             builder = builder.body(body);
         }
         let resp = builder
             .send()
+            .await
             .map_err(|e| classify(&e, &url, self.opts.timeout))?;
         if self.opts.verbose {
-            self.trace_response(&resp);
+            self.trace_response(resp.version(), resp.status(), resp.headers());
         }
         Ok(resp)
     }
 
-    /// The per-request timeout.
+    /// The bound on each wait for the server.
     pub fn timeout(&self) -> Duration {
         self.opts.timeout
     }
@@ -161,9 +213,14 @@ impl Transport {
         }
     }
 
-    fn trace_response(&self, resp: &Response) {
-        self.trace(&format!("< {:?} {}", resp.version(), resp.status()));
-        for (name, value) in resp.headers() {
+    fn trace_response(
+        &self,
+        version: reqwest::Version,
+        status: reqwest::StatusCode,
+        headers: &HeaderMap,
+    ) {
+        self.trace(&format!("< {version:?} {status}"));
+        for (name, value) in headers {
             self.trace(&format!(
                 "< {}: {}",
                 name,
@@ -171,6 +228,83 @@ impl Transport {
             ));
         }
     }
+}
+
+/// An answer for the blocking face: its head, and its body as a reader
+/// whose every read waits at most the timeout.
+pub struct Response {
+    inner: reqwest::Response,
+    rt: Arc<Runtime>,
+    pending: bytes::Bytes,
+    timeout: Duration,
+}
+
+impl Response {
+    pub fn status(&self) -> reqwest::StatusCode {
+        self.inner.status()
+    }
+
+    pub fn headers(&self) -> &HeaderMap {
+        self.inner.headers()
+    }
+
+    pub fn url(&self) -> &Url {
+        self.inner.url()
+    }
+
+    pub fn version(&self) -> reqwest::Version {
+        self.inner.version()
+    }
+}
+
+impl std::io::Read for Response {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            // The timer is made inside the runtime, which owns the clock.
+            let (timeout, inner) = (self.timeout, &mut self.inner);
+            let next = async move { tokio::time::timeout(timeout, inner.chunk()).await };
+            match self.rt.block_on(next) {
+                Err(_) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "operation timed out",
+                    ))
+                }
+                Ok(Err(e)) => {
+                    let kind = if e.is_timeout() {
+                        std::io::ErrorKind::TimedOut
+                    } else {
+                        std::io::ErrorKind::Other
+                    };
+                    return Err(std::io::Error::new(kind, e));
+                }
+                Ok(Ok(None)) => return Ok(0),
+                Ok(Ok(Some(chunk))) => self.pending = chunk,
+            }
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        bytes::Buf::advance(&mut self.pending, n);
+        Ok(n)
+    }
+}
+
+/// No answer within the timeout: exit 3.
+pub fn timeout_error(url: &Url, timeout: Duration) -> Error {
+    Error::network(format!(
+        "no answer from {} within {} s",
+        host_port(url),
+        timeout.as_secs_f64()
+    ))
+    .with_hint("the server or the network is slow or down; raise --timeout if it is only slow")
+}
+
+fn host_port(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or("?"),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 /// Where distributions keep their CA bundle (the list curl and OpenSSL
@@ -221,25 +355,15 @@ fn read_ca_file(path: &PathBuf) -> Result<Vec<reqwest::Certificate>> {
 }
 
 /// Turns a failed send into an exit-3 error that says which kind of failure.
-fn classify(e: &reqwest::Error, url: &Url, timeout: Duration) -> Error {
-    let host = format!(
-        "{}:{}",
-        url.host_str().unwrap_or("?"),
-        url.port_or_known_default().unwrap_or(0)
-    );
+pub fn classify(e: &reqwest::Error, url: &Url, timeout: Duration) -> Error {
+    let host = host_port(url);
     let detail = chain(e);
     let lower = detail.to_ascii_lowercase();
     if e.is_builder() {
         return Error::usage(format!("cannot send a request to {url}: {detail}"));
     }
     if e.is_timeout() || lower.contains("timed out") {
-        return Error::network(format!(
-            "no answer from {host} within {} s",
-            timeout.as_secs_f64()
-        ))
-        .with_hint(
-            "the server or the network is slow or down; raise --timeout if it is only slow",
-        );
+        return timeout_error(url, timeout);
     }
     if let Some(e) = tls_answer_to_http(&lower, url, &host) {
         return e;
@@ -417,7 +541,7 @@ fn tls_failure(lower: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// The error and its sources, joined.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -430,7 +554,7 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-fn last_cause(detail: &str) -> String {
+pub fn last_cause(detail: &str) -> String {
     let last = detail.rsplit(": ").next().unwrap_or(detail);
     match last.find(" (os error") {
         Some(i) => last[..i].to_string(),
