@@ -236,6 +236,42 @@ Exit 0 when every check passes; else the exit code of the first failing check:
 Example:
   jira-oauth doctor https://jira.example.com/jira --token ACCESS_TOKEN")]
     Doctor(DoctorArgs),
+
+    /// Serve JIRA on a local port, signing every request: for tools that cannot sign OAuth
+    #[command(after_help = "\
+Clients present the proxy token as `Authorization: Bearer TOKEN` or as the password of
+basic auth. It comes from --proxy-token-file, else JIRA_OAUTH_PROXY_TOKEN, else a new one
+printed once. Paths map onto the base URL; JSON links to JIRA are rewritten to the proxy.
+
+Examples:
+  jira-oauth proxy
+  jira-oauth proxy https://jira.example.com --listen 8080 --proxy-token-file ~/.jira-proxy
+  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:7650/rest/api/2/myself")]
+    Proxy(ProxyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// JIRA's base URL, with its context path [default: --base-url, else the only stored login]
+    pub jira_base_url: Option<String>,
+    /// Where to listen: [ADDR:]PORT (0 picks a free port)
+    #[arg(long, default_value = "127.0.0.1:7650", value_name = "[ADDR:]PORT")]
+    pub listen: String,
+    /// Allow a non-loopback listen address
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Read the proxy token from FILE (created 0600 with a new token if missing)
+    #[arg(long, value_name = "FILE")]
+    pub proxy_token_file: Option<std::path::PathBuf>,
+    /// Serve without the proxy token (loopback only)
+    #[arg(long)]
+    pub no_proxy_auth: bool,
+    /// Leave links to JIRA in JSON answers and Location headers as they are
+    #[arg(long)]
+    pub no_rewrite_links: bool,
+    /// Client connections served at once; beyond, 503
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Args)]

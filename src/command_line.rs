@@ -27,7 +27,7 @@ fn used_by(command: &str) -> Vec<&'static str> {
             .into_iter()
             .filter(|id| *id != "base_url")
             .collect(),
-        "request" | "login" | "whoami" | "doctor" => [SIGNING, NETWORK].concat(),
+        "request" | "login" | "whoami" | "doctor" | "proxy" => [SIGNING, NETWORK].concat(),
         "sign" => SIGNING.to_vec(),
         "pubkey" => vec!["private_key"],
         "keygen" => vec!["consumer_key"],

@@ -9,9 +9,20 @@ use std::sync::Mutex;
 #[cfg(unix)]
 static SAVED: Mutex<Option<(std::fs::File, rustix::termios::Termios)>> = Mutex::new(None);
 
+/// Set by a command that handles SIGINT itself (the proxy drains).
+static HANDED_OVER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on SIGINT is the caller's to handle: no exit 130.
+pub fn hand_over() {
+    HANDED_OVER.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Installs the SIGINT handler (once, at start-up).
 pub fn install() {
     let _ = ctrlc::set_handler(|| {
+        if HANDED_OVER.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         restore_terminal();
         let _ = std::io::Write::write_all(&mut std::io::stderr(), b"jira-oauth: interrupted\n");
         std::process::exit(130);

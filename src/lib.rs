@@ -26,6 +26,7 @@ pub mod outgoing;
 pub mod output;
 pub mod paginate;
 pub mod problem;
+pub mod proxy;
 pub mod retry_redirect;
 pub mod rsa_backend;
 pub mod signature;

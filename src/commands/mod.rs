@@ -5,6 +5,7 @@ mod access_token;
 mod doctor;
 mod keygen;
 mod login;
+mod proxy;
 mod pubkey;
 mod request;
 mod request_token;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Pubkey => pubkey::run(g),
         Command::Doctor(a) => doctor::run(g, &a),
+        Command::Proxy(a) => proxy::run(g, &a),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod mock_jira;
+pub mod proxy;
 pub mod raw;
 
 use std::path::{Path, PathBuf};
