@@ -372,3 +372,44 @@ fn token_file_generated_token_and_no_auth() {
         );
     }
 }
+
+#[test]
+fn refusals_pass_through_verbose_shows_base_strings_big_forms_are_413() {
+    let (jira, token) = start_jira("");
+    let proxy = Proxy::start(&token, &jira.base_url(), &["-v"]);
+    let url = format!("{}/rest/api/2/myself", proxy.url);
+    body(&proxy.curl(&[&url]));
+    jira.revoke_token(&token);
+    let out = proxy.curl(&["-i", &url]);
+    let (head, b) = split_head(&out.stdout);
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    assert!(head.contains("oauth_problem=\"token_revoked\""), "{head}");
+    assert!(String::from_utf8_lossy(&b).contains("oauth_problem=token_revoked"));
+    // A form body over 16 MiB: refused before anything goes to JIRA.
+    jira.clear_requests();
+    let big = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(big.path(), vec![b'a'; 16 * 1024 * 1024 + 1]).unwrap();
+    let form = format!("@{}", big.path().display());
+    let out = proxy.curl(&[
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--data-binary",
+        &form,
+        "-H",
+        "Content-Type: application/x-www-form-urlencoded",
+        &format!("{}/rest/echo", proxy.url),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "413");
+    assert!(jira.requests().is_empty());
+    let (code, log) = proxy.stop();
+    assert_eq!(code, 0);
+    assert!(log.contains("* signature base string: GET&"), "{log}");
+    assert!(
+        log.contains("token_revoked") && log.contains("hint: "),
+        "{log}"
+    );
+    assert!(!log.contains(TOKEN), "{log}");
+}
