@@ -9,7 +9,8 @@
 #   3. the same 500 URLs through Python's requests-oauthlib;
 #   4. --parallel 16 over 500 URLs on a server that answers after 50 ms,
 #      against the ideal 500 / 16 x 50 ms;
-#   5. peak RSS for one URL and for a 50 MB body.
+#   5. peak RSS for one URL and for a 50 MB body;
+#   6. `jira-oauth proxy` under wrk (bench/proxy.sh).
 # Usage: bench/run.sh [RUNS]   (RUNS: hyperfine runs for the cold request, default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -172,3 +173,7 @@ R1=$(rss "$BIN" request $TOKEN "$URL")
 R2=$(rss "$BIN" request $TOKEN "$BASE/big")
 "$BIN" request $TOKEN "$BASE/big" | cmp - "$WORK/www/big.json"
 echo "RESULT peak RSS: 1 URL $((R1 / 1024)) MB ($R1 KB), $(( $(stat -c %s "$WORK/www/big.json") / 1048576 )) MB body $((R2 / 1024)) MB ($R2 KB) (target <= 15 MB)"
+
+echo
+echo "== 6. jira-oauth proxy (bench/proxy.sh)"
+bash "$ROOT/bench/proxy.sh"

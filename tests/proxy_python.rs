@@ -42,15 +42,6 @@ fn issue_json(base: &str, n: usize, summary: &str) -> Value {
 fn add_routes(jira: &MockJira) {
     let base = jira.base_url();
     let writes = Arc::new(Mutex::new(Writes::default()));
-    let b = base.clone();
-    jira.route("GET", "/rest/api/2/serverInfo", move |_| {
-        Response::json(200, &json!({"baseUrl": b, "version": "9.12.0", "versionNumbers": [9, 12, 0], "deploymentType": "Server", "serverTitle": "Test"}))
-    });
-    jira.route("GET", "/rest/api/2/field", |_| {
-        Response::json(200, &json!([
-            {"id": "summary", "name": "Summary", "custom": false, "navigable": true, "searchable": true, "clauseNames": ["summary"], "schema": {"type": "string", "system": "summary"}}
-        ]))
-    });
     for path in ["/rest/api/2/issue/HSP-1", "/rest/api/2/issue/10000"] {
         let (w, b) = (writes.clone(), base.clone());
         jira.route("GET", path, move |_| {

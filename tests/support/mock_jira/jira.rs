@@ -996,6 +996,18 @@ impl Shared {
         }
         match path {
             "/rest/api/2/myself" if get => Response::json(200, &self.myself()),
+            // What clients such as Python's `jira` ask for first.
+            "/rest/api/2/serverInfo" if get => Response::json(
+                200,
+                &json!({"baseUrl": self.base_url, "version": "9.12.0", "versionNumbers": [9, 12, 0],
+                        "deploymentType": "Server", "serverTitle": "mock JIRA"}),
+            ),
+            "/rest/api/2/field" if get => Response::json(
+                200,
+                &json!([{"id": "summary", "name": "Summary", "custom": false, "navigable": true,
+                         "searchable": true, "clauseNames": ["summary"],
+                         "schema": {"type": "string", "system": "summary"}}]),
+            ),
             "/rest/api/2/search" if get => self.search(rec),
             "/rest/api/3/project/search" if get => self.project_search(rec),
             "/rest/agile/1.0/board" if get => self.boards(rec),
