@@ -181,6 +181,16 @@ Example:
   jira-oauth logout https://jira.example.com")]
     Logout(LogoutArgs),
 
+    /// Print a bearer token that works now (OAuth 2.0 or a PAT), for other tools
+    #[command(after_help = "\
+JIRA_OAUTH_PAT, when set, comes first; else the stored login (the only one, or the one
+named). An OAuth 1.0a login has no bearer token: use jira-oauth sign or jira-oauth proxy.
+
+Example:
+  curl -H \"Authorization: Bearer $(jira-oauth token)\" \\
+      https://jira.example.com/rest/api/2/myself")]
+    Token(TokenArgs),
+
     /// Ask JIRA who the stored login is (GET /rest/api/2/myself)
     #[command(after_help = "\
 Without a base URL: the only stored login (with several, they are listed).
@@ -273,6 +283,12 @@ pub struct LogoutArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// JIRA's base URL [default: the only stored login]
+    pub jira_base_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct WhoamiArgs {
     /// JIRA's base URL [default: the only stored login]
     pub jira_base_url: Option<String>,
@@ -299,6 +315,46 @@ pub struct LoginArgs {
     /// JIRA's base URL, with its context path (https://host/jira)
     #[arg(value_name = "JIRA_BASE_URL")]
     pub jira_base_url: Option<String>,
+
+    /// Arguments beyond the base URL: refused without being printed back
+    /// (a token typed there must not reach the terminal again).
+    #[arg(hide = true, num_args = 0.., value_name = "EXTRA")]
+    pub extra: Vec<String>,
+
+    /// Log in with a personal access token (JIRA Data Center 8.14+), read from
+    /// JIRA_OAUTH_PAT, else stdin, else a prompt that does not echo
+    #[arg(long, conflicts_with_all = ["listen", "callback", "oauth2"])]
+    pub pat: bool,
+
+    /// Log in with OAuth 2.0 (JIRA Data Center 8.22+, an incoming Application Link):
+    /// authorization code with PKCE, the code caught on --redirect-uri or pasted
+    #[arg(long, conflicts_with_all = ["listen", "callback"])]
+    pub oauth2: bool,
+
+    /// OAuth 2.0: the client ID JIRA generated for the incoming link
+    #[arg(long, env = "JIRA_OAUTH_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// OAuth 2.0: a file holding the client secret [default: $JIRA_OAUTH_CLIENT_SECRET]
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// OAuth 2.0: the scope asked for
+    #[arg(long, default_value = "WRITE", value_parser = ["READ", "WRITE", "ADMIN", "SYSTEM_ADMIN"], ignore_case = true)]
+    pub scope: String,
+
+    /// OAuth 2.0: the redirect URL registered in the incoming link (compared exactly)
+    #[arg(
+        long,
+        default_value = "http://localhost:8765/callback",
+        value_name = "URI"
+    )]
+    pub redirect_uri: String,
+
+    /// OAuth 2.0: paste the URL the browser lands on, instead of catching it
+    /// (a browser on another machine)
+    #[arg(long)]
+    pub paste: bool,
 
     /// Catch the verifier with a one-shot server on 127.0.0.1:PORT (0: any free port)
     #[arg(long, num_args = 0..=1, default_missing_value = "0", value_name = "PORT")]

@@ -31,7 +31,8 @@ fn used_by(command: &str) -> Vec<&'static str> {
         "sign" => SIGNING.to_vec(),
         "pubkey" => vec!["private_key"],
         "keygen" => vec!["consumer_key"],
-        "logout" => vec!["base_url"],
+        "logout" => [&["base_url"], NETWORK].concat(),
+        "token" => [&["base_url"], NETWORK].concat(),
         _ => Vec::new(),
     }
 }

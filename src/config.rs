@@ -7,7 +7,7 @@
 
 use crate::cli::{Format, Global};
 use crate::client::{Call, Client};
-use crate::credentials::{Entry, Logins, Store};
+use crate::credentials::{Entry, Kind, Logins, Store};
 use crate::error::{Error, Result};
 use crate::oauth::AuthIn;
 use crate::rsa_backend::RsaKey;
@@ -32,6 +32,9 @@ pub struct Wants<'a> {
     pub token: TokenWant<'a>,
     /// The base URL is needed even without paths (`doctor`, `whoami`).
     pub needs_base: bool,
+    /// A bearer token (OAuth 2.0, a PAT, `JIRA_OAUTH_PAT`) serves as well
+    /// as an OAuth 1.0a one; `sign` prints OAuth 1.0a headers only.
+    pub bearer: bool,
 }
 
 /// Whether a command uses an access token.
@@ -49,10 +52,14 @@ pub enum TokenWant<'a> {
 /// The access token in play and where it came from.
 #[derive(Clone)]
 pub struct Token {
+    /// OAuth 1.0a tokens are signed for; the others travel as bearers.
+    pub kind: Kind,
     pub token: String,
     pub secret: String,
     /// The base URL of the stored login it came from, if it did.
     pub stored_for: Option<String>,
+    /// An OAuth 2.0 token with under a minute left (refreshed first).
+    pub expiring: bool,
 }
 
 /// Everything a command needs, resolved once.
@@ -79,7 +86,7 @@ impl Config {
     /// Resolves the settings for what the command `wants`: the stored
     /// logins are read only when a token or a base URL must come from them.
     pub fn resolve(g: &Global, wants: Wants<'_>) -> Result<Config> {
-        let given_token = given_token(wants.token)?;
+        let given_token = given_token(wants.token, wants.bearer)?;
         let has_path = wants.targets.iter().any(|t| is_path(t));
         let explicit_base = wants
             .base
@@ -107,10 +114,12 @@ impl Config {
         }
         let consumer_key = g.consumer_key.clone();
         let token = match given_token {
-            Some(t) => Some(Token {
+            Some((kind, t)) => Some(Token {
+                kind,
                 token: t,
                 secret: g.token_secret.clone().unwrap_or_default(),
                 stored_for: None,
+                expiring: false,
             }),
             None => stored_token(g, &logins, wants, &resolved, base_url.as_deref())?,
         };
@@ -126,6 +135,13 @@ impl Config {
 
         let mut redact: Vec<String> = g.consumer_secret.iter().cloned().collect();
         redact.extend(token.as_ref().map(|t| t.secret.clone()));
+        // A bearer token is the whole credential (RFC 6750 §5.1).
+        redact.extend(
+            token
+                .as_ref()
+                .filter(|t| t.kind.is_bearer())
+                .map(|t| t.token.clone()),
+        );
         redact.retain(|s| !s.is_empty());
         let https = resolved
             .iter()
@@ -222,15 +238,33 @@ impl Config {
         !self.consumer_secret.is_empty()
     }
 
-    /// A client that signs with this configuration's key.
+    /// A client that signs with this configuration's key; with a bearer
+    /// token no key is needed (nor loaded).
     pub fn client(&self) -> Result<Client> {
+        if self.bearer() {
+            let unused = Signer::new(
+                SignatureMethod::HmacSha1,
+                || -> Result<RsaKey> { unreachable!("HMAC takes no RSA key") },
+                "",
+            )?;
+            return Client::new(self, unused);
+        }
         Client::new(self, self.signer()?)
+    }
+
+    /// Whether the token in play travels as a bearer (OAuth 2.0, PAT).
+    pub fn bearer(&self) -> bool {
+        self.token.as_ref().is_some_and(|t| t.kind.is_bearer())
     }
 
     /// A call to `url` carrying this configuration's token, if any.
     pub fn call(&self, method: Method, url: Url) -> Call {
         let mut call = Call::new(method, url);
         match &self.token {
+            Some(t) if t.kind.is_bearer() => {
+                call.bearer = Some(t.token.clone());
+                call.stored_login = t.stored_for.clone();
+            }
             Some(t) => {
                 call.token = Some(t.token.clone());
                 call.token_secret = t.secret.clone();
@@ -247,9 +281,10 @@ fn is_path(target: &str) -> bool {
     target.trim_start().starts_with('/')
 }
 
-/// The token given as an argument, else in `JIRA_OAUTH_ACCESS_TOKEN`;
-/// checked to be one non-blank line.
-fn given_token(want: TokenWant<'_>) -> Result<Option<String>> {
+/// The token given as an argument, else in `JIRA_OAUTH_ACCESS_TOKEN`,
+/// else (where a bearer serves) a PAT in `JIRA_OAUTH_PAT`; checked to be
+/// one non-blank line.
+fn given_token(want: TokenWant<'_>, bearer: bool) -> Result<Option<(Kind, String)>> {
     let arg = match want {
         TokenWant::Unused => return Ok(None),
         TokenWant::Required(a) | TokenWant::Optional(a) => a,
@@ -257,12 +292,26 @@ fn given_token(want: TokenWant<'_>) -> Result<Option<String>> {
     let token = arg
         .map(str::to_string)
         .or_else(|| std::env::var("JIRA_OAUTH_ACCESS_TOKEN").ok());
-    match token {
-        Some(t) => {
-            check_token("access token", &t)?;
+    if let Some(t) = token {
+        check_token("access token", &t)?;
+        return Ok(Some((Kind::Oauth1, t.trim().to_string())));
+    }
+    if bearer {
+        if let Some(pat) = env_pat()? {
+            return Ok(Some((Kind::Pat, pat)));
+        }
+    }
+    Ok(None)
+}
+
+/// `JIRA_OAUTH_PAT`, checked and trimmed, when it is set.
+pub fn env_pat() -> Result<Option<String>> {
+    match std::env::var("JIRA_OAUTH_PAT") {
+        Ok(t) => {
+            check_token("personal access token in JIRA_OAUTH_PAT", &t)?;
             Ok(Some(t.trim().to_string()))
         }
-        None => Ok(None),
+        Err(_) => Ok(None),
     }
 }
 
@@ -354,10 +403,20 @@ fn stored_token(
         }
         return Ok(None);
     };
+    if entry.kind.is_bearer() && !wants.bearer {
+        if !required {
+            return Ok(None);
+        }
+        return Err(Error::usage(format!(
+            "the login stored for {base} is {}, and this command signs with OAuth 1.0a",
+            entry.kind.describe()
+        ))
+        .with_hint("send requests with jira-oauth request, or print the bearer token with jira-oauth token"));
+    }
     if let Some(k) = g
         .consumer_key
         .as_deref()
-        .filter(|k| *k != entry.consumer_key)
+        .filter(|k| *k != entry.consumer_key && entry.kind == Kind::Oauth1)
     {
         if !required {
             return Ok(None);
@@ -372,12 +431,14 @@ fn stored_token(
     }
     check_token("stored access token", &entry.token)?;
     Ok(Some(Token {
+        kind: entry.kind,
         token: entry.token.trim().to_string(),
         secret: g
             .token_secret
             .clone()
             .unwrap_or_else(|| entry.token_secret.clone()),
         stored_for: Some(base.to_string()),
+        expiring: entry.kind == Kind::Oauth2 && crate::oauth2_client::expiring(entry),
     }))
 }
 

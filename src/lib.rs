@@ -22,6 +22,7 @@ pub mod interrupt;
 pub mod keys;
 pub mod myself;
 pub mod oauth;
+pub mod oauth2_client;
 pub mod outgoing;
 pub mod output;
 pub mod paginate;

@@ -27,6 +27,9 @@ impl fmt::Display for Me {
 pub fn myself(client: &Client, call: &Call) -> Result<Me> {
     let (resp, ctx) = client.send_unchecked(call)?;
     if resp.status().is_success() && problem::answered_anonymously(resp.headers()) {
+        if ctx.bearer {
+            return Err(problem::bearer_refused(&ctx, "answered as 'anonymous'"));
+        }
         return Err(Error::oauth(format!(
             "{} answered as 'anonymous': JIRA ignored the signature",
             call.url

@@ -7,7 +7,7 @@ mod support;
 
 use support::cli::Env;
 
-const COMMANDS: [&str; 13] = [
+const COMMANDS: [&str; 14] = [
     "requestToken",
     "accessToken",
     "request",
@@ -15,6 +15,7 @@ const COMMANDS: [&str; 13] = [
     "login",
     "logout",
     "whoami",
+    "token",
     "keygen",
     "completions",
     "man",
@@ -79,7 +80,14 @@ fn uses(cmd: &str) -> &'static [&'static str] {
         "sign" => SIGN,
         "pubkey" => &["--private-key"],
         "keygen" => &["--consumer-key"],
-        "logout" => &["--base-url"],
+        // logout revokes an OAuth 2.0 login's refresh token.
+        "logout" | "token" => &[
+            "--base-url",
+            "--cacert",
+            "--insecure",
+            "--timeout",
+            "--verbose",
+        ],
         _ => &[],
     }
 }

@@ -5,10 +5,13 @@ mod access_token;
 mod doctor;
 mod keygen;
 mod login;
+mod oauth2_login;
+mod pat;
 mod pubkey;
 mod request;
 mod request_token;
 mod sign;
+mod token;
 
 use crate::cli::{Cli, Command};
 use crate::client::{Call, Client, SMALL_BODY};
@@ -27,6 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Login(a) => login::login(g, &a),
         Command::Logout(a) => login::logout(g, &a),
         Command::Whoami(a) => login::whoami(g, &a),
+        Command::Token(a) => token::run(g, &a),
         Command::Keygen(a) => keygen::run(g, &a),
         Command::Completions(a) => {
             let mut out = Vec::new();

@@ -33,6 +33,7 @@ pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
         Wants {
             targets,
             token: TokenWant::Required(token.as_deref()),
+            bearer: true,
             ..Default::default()
         },
     )?;
