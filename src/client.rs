@@ -132,6 +132,18 @@ impl Client {
         })
     }
 
+    /// A client for bearer calls that never refreshes (`doctor` checks
+    /// the token as it is).
+    pub fn without_refresh(config: &Config) -> Result<Client> {
+        Ok(Client {
+            consumer_key: String::new(),
+            signer: unused_signer()?,
+            auth_in: config.auth_in,
+            transport: Transport::new(config.transport.clone())?,
+            oauth2: None,
+        })
+    }
+
     /// The bearer token a call carries now (an OAuth 2.0 one may have been
     /// refreshed since the call was made).
     pub fn bearer_for(&self, call: &Call) -> Option<String> {
@@ -271,6 +283,15 @@ impl Client {
             resend: None,
         })
     }
+}
+
+/// The signer of a client that sends bearer tokens only: never used.
+pub fn unused_signer() -> Result<Signer> {
+    Signer::new(
+        SignatureMethod::HmacSha1,
+        || -> Result<crate::rsa_backend::RsaKey> { unreachable!("HMAC takes no RSA key") },
+        "",
+    )
 }
 
 /// JIRA's answers to a bearer token it does not take: a 401 (with its

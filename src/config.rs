@@ -242,12 +242,7 @@ impl Config {
     /// token no key is needed (nor loaded).
     pub fn client(&self) -> Result<Client> {
         if self.bearer() {
-            let unused = Signer::new(
-                SignatureMethod::HmacSha1,
-                || -> Result<RsaKey> { unreachable!("HMAC takes no RSA key") },
-                "",
-            )?;
-            return Client::new(self, unused);
+            return Client::new(self, crate::client::unused_signer()?);
         }
         Client::new(self, self.signer()?)
     }

@@ -511,3 +511,65 @@ fn logout_revokes_and_a_failed_revocation_is_a_warning() {
     );
     assert!(s.entry().is_null());
 }
+
+#[test]
+fn doctor_checks_an_oauth2_login_without_refreshing() {
+    let s = setup();
+    login(&s).ok();
+    let out = s.run(&["doctor"]);
+    out.ok();
+    for line in [
+        "✓ login: OAuth 2.0 for",
+        "✓ OAuth 2.0 provider:",
+        "✓ expiry: the access token has",
+        "✓ scope: WRITE",
+        "✓ access token: works: signed in as Administrator (admin)",
+    ] {
+        assert!(out.stdout.contains(line), "{line} in {}", out.stdout);
+    }
+
+    // Expired: reported, and the refresh token is kept for the next request.
+    let s = setup();
+    s.jira.oauth2(|p| p.access_lifetime = Some(0));
+    // (login's own check refreshes the token JIRA gave no life, and fails.)
+    login(&s);
+    assert!(s.entry()["kind"] == "oauth2");
+    let refreshes = s.jira.oauth2(|p| p.refreshes);
+    let out = s.run(&["doctor"]);
+    out.ok();
+    assert!(
+        out.stdout.contains("! expiry: the access token expired"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("- access token: skipped"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(s.jira.oauth2(|p| p.refreshes), refreshes);
+}
+
+#[test]
+fn token_refreshes_a_token_about_to_expire() {
+    let s = setup();
+    s.jira.oauth2(|p| p.access_lifetime = Some(30));
+    login(&s).ok();
+    s.jira.oauth2(|p| p.access_lifetime = Some(3600));
+    let before = s.entry()["token"].as_str().unwrap().to_string();
+    let out = s.env.run(s.cmd().arg("token"));
+    out.ok();
+    let after = s.entry()["token"].as_str().unwrap().to_string();
+    assert_ne!(before, after);
+    assert_eq!(out.stdout, format!("{after}\n"));
+    assert_eq!(s.jira.oauth2(|p| p.refreshes), 1);
+    s.clean(&out, Some(&after));
+    // It works now.
+    let out = s.env.run(
+        s.env
+            .bare()
+            .env("JIRA_OAUTH_PAT", &after)
+            .args(["request", &format!("{}/rest/api/2/myself", s.base())]),
+    );
+    out.ok();
+}

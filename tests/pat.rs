@@ -287,3 +287,125 @@ fn token_picks_the_pat_first_refuses_oauth1_and_asks_among_several() {
     assert_eq!(c["logins"][&base]["token"], token.as_str());
     assert_eq!(c["logins"][&base]["kind"], "oauth1");
 }
+
+#[test]
+fn doctor_checks_a_stored_pat() {
+    let j = jira();
+    let env = env();
+    let base = j.base_url();
+    env.run(
+        env.bare()
+            .env("JIRA_OAUTH_PAT", PAT)
+            .args(["login", &base, "--pat"]),
+    )
+    .ok();
+    let out = env.run(env.bare().args(["doctor"]));
+    out.ok();
+    assert!(
+        out.stdout.contains("✓ login: a personal access token for"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("✓ access token: works"),
+        "{}",
+        out.stdout
+    );
+    clean(&out, &[PAT]);
+    j.revoke_bearer(PAT);
+    let out = env.run(env.bare().args(["doctor"]));
+    assert_eq!(out.code, 4, "{}", out.stdout);
+    assert!(out.stdout.contains("✗ access token"), "{}", out.stdout);
+}
+
+/// The PAT typed at a terminal (a pseudo-terminal the child has as its
+/// controlling terminal): read without echo.
+#[test]
+fn login_pat_at_a_prompt_that_does_not_echo() {
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+    use std::os::unix::process::CommandExt;
+    let j = jira();
+    let env = env();
+    let base = j.base_url();
+    let (mut master, slave) = unsafe {
+        let (mut m, mut s) = (0, 0);
+        assert_eq!(
+            libc::openpty(
+                &mut m,
+                &mut s,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null()
+            ),
+            0
+        );
+        (std::fs::File::from_raw_fd(m), std::fs::File::from_raw_fd(s))
+    };
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("jira-oauth"));
+    cmd.env_clear()
+        .env("HOME", env.home_path())
+        .env("XDG_CONFIG_HOME", env.home_path().join("config"))
+        .args(["login", &base, "--pat"])
+        .stdin(slave.try_clone().unwrap())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    unsafe {
+        // A session of its own, with the pty as its controlling terminal.
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().unwrap();
+    drop(slave);
+    // Wait for the prompt (echo is off by then), then type.
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("Personal access token") {
+        let n = master.read(&mut buf).unwrap();
+        assert!(n > 0, "no prompt");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    // The prompt is written before echo goes off: wait for the terminal's
+    // ECHO flag to drop (the master shares the slave's settings).
+    loop {
+        use std::os::fd::AsRawFd;
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(master.as_raw_fd(), &mut t) }, 0);
+        if t.c_lflag & libc::ECHO == 0 {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    master.write_all(format!("{PAT}\n").as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stdout.ends_with("with a personal access token\n"),
+        "{stdout}"
+    );
+    // What the terminal showed after the prompt: no PAT.
+    unsafe {
+        use std::os::fd::AsRawFd;
+        let fd = master.as_raw_fd();
+        libc::fcntl(
+            fd,
+            libc::F_SETFL,
+            libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK,
+        );
+    }
+    while let Ok(n) = master.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert!(!String::from_utf8_lossy(&seen).contains(PAT), "echoed");
+    assert!(!stderr.contains(PAT) && !stdout.contains(PAT));
+    assert_eq!(credentials(&env)["logins"][&base]["token"], PAT);
+}

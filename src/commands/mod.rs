@@ -5,7 +5,7 @@ mod access_token;
 mod doctor;
 mod keygen;
 mod login;
-mod oauth2_login;
+pub(crate) mod oauth2_login;
 mod pat;
 mod pubkey;
 mod request;

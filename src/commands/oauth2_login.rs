@@ -133,7 +133,7 @@ fn client_secret(a: &LoginArgs) -> Result<String> {
 /// Asks for the authorize URL as an anonymous browser would, without
 /// following: JIRA sends a good request to its login (or consent) page,
 /// and answers a client or redirect URI it does not know with an error page.
-fn probe(transport: &Transport, url: &Url, redirect: &str) -> Result<()> {
+pub(crate) fn probe(transport: &Transport, url: &Url, redirect: &str) -> Result<()> {
     let mut resp = transport.send(transport::Request {
         method: Method::GET,
         url: url.clone(),
@@ -222,10 +222,12 @@ impl Listener {
             "localhost" => &["127.0.0.1", "::1"],
             "127.0.0.1" => &["127.0.0.1"],
             "[::1]" | "::1" => &["::1"],
-            _ => return Err(Error::usage(format!(
+            _ => {
+                return Err(Error::usage(format!(
                 "the redirect URI {redirect} is not on this machine, so it cannot be caught here"
             ))
-            .with_hint("add --paste, and paste the URL the browser lands on")),
+                .with_hint("add --paste, and paste the URL the browser lands on"))
+            }
         };
         let port = redirect.port_or_known_default().unwrap_or(80);
         let mut sockets = Vec::new();
