@@ -168,14 +168,22 @@ stored in $XDG_CONFIG_HOME/jira-oauth/credentials.json (mode 0600) and checked w
 GET /rest/api/2/myself. Waiting for the browser ends after 10 minutes, when the request
 token expires (exit 4).
 
+--oauth2 logs in with JIRA's OAuth 2.0 provider (Data Center 8.22+): the client secret
+comes from JIRA_OAUTH_CLIENT_SECRET or --client-secret-file. --pat stores a personal
+access token (Data Center 8.14+) read from JIRA_OAUTH_PAT, stdin or a prompt; never give
+a token as an argument.
+
 Examples:
   jira-oauth login https://jira.example.com/jira --listen --open
-  jira-oauth login https://jira.example.com --consumer-key my-cli")]
+  jira-oauth login https://jira.example.com --consumer-key my-cli
+  jira-oauth login https://jira.example.com --oauth2 --client-id ID --open
+  jira-oauth login https://jira.example.com --pat < ~/.jira-pat")]
     Login(LoginArgs),
 
     /// Forget the stored login for a JIRA (exit 0 even if there was none)
     #[command(after_help = "\
-The access token stays valid on the server until it is revoked there (profile, Tools).
+An OAuth 2.0 login's refresh token is revoked at JIRA first (a failure is a warning). An
+OAuth 1.0a token or a PAT stays valid on the server until it is revoked there (profile).
 
 Example:
   jira-oauth logout https://jira.example.com")]

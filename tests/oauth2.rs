@@ -573,3 +573,52 @@ fn token_refreshes_a_token_about_to_expire() {
     );
     out.ok();
 }
+
+/// POSTs a form to the provider as another client would; the status.
+fn post_form(s: &Setup, path: &str, form: &str) -> u16 {
+    let mut t = TcpStream::connect(("127.0.0.1", s.jira.port())).unwrap();
+    write!(
+        t,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    t.read_to_string(&mut answer).unwrap();
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_code_used_twice_revokes_what_it_issued() {
+    let s = setup();
+    login(&s).ok();
+    let exchange = s
+        .jira
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/rest/oauth2/latest/token"))
+        .unwrap();
+    // The same form again (code, verifier, secret): RFC 6749 §4.1.2.
+    assert_eq!(
+        post_form(&s, "/rest/oauth2/latest/token", &exchange.body_text()),
+        400
+    );
+    // Both tokens it issued are dead: the request's refresh fails.
+    let out = s.run(&["request", "/rest/api/2/myself"]);
+    out.fails(4);
+    assert!(out.error().contains("invalid_grant"), "{}", out.stderr);
+    assert!(out.hint().contains("login"), "{}", out.stderr);
+}
+
+#[test]
+fn a_bearer_served_to_anonymous_counts_as_refused() {
+    let s = setup();
+    login(&s).ok();
+    s.jira.set_anonymous(true);
+    let out = s.run(&["request", "/rest/api/2/myself"]);
+    out.fails(4);
+    assert!(out.error().contains("anonymous"), "{}", out.stderr);
+    // It refreshed once, and gave up when the new token fared no better.
+    assert_eq!(s.jira.oauth2(|p| p.refreshes), 1);
+}

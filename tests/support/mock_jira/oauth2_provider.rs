@@ -96,6 +96,11 @@ fn random() -> String {
 }
 
 impl Shared {
+    /// `scheme://host:port`, without the context path (which targets hold).
+    fn base_url_root(&self) -> String {
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
+    }
+
     pub fn oauth2_register(&self, client: OAuth2Client) {
         self.lock().oauth2.clients.insert(client.id.clone(), client);
     }
@@ -154,6 +159,15 @@ impl Shared {
         let q = form(rec.query.as_deref().unwrap_or("").as_bytes());
         if let Err(page) = self.oauth2_check_authorize(&q) {
             return page;
+        }
+        // `approve=true|false` plays the logged-in user on the consent page
+        // (the offline demo: `curl -L` then lands on the redirect URI).
+        if let Some(allow) = q.get("approve") {
+            let full = format!("{}{}", self.base_url_root(), rec.target);
+            return match self.oauth2_consent(&full, allow == "true") {
+                Ok(to) => Response::new(302).header("Location", to),
+                Err(status) => Response::html(status, "<html><body>Bad request</body></html>\n"),
+            };
         }
         let back = url::form_urlencoded::byte_serialize(rec.target.as_bytes()).collect::<String>();
         Response::new(302).header(
@@ -228,6 +242,11 @@ impl Shared {
                 if code.used {
                     // RFC 6749 §4.1.2: a code used twice revokes what it issued.
                     let issued = std::mem::take(&mut code.issued);
+                    for t in &issued {
+                        if let Some(r) = p.refresh.get_mut(t) {
+                            r.dead = true;
+                        }
+                    }
                     drop(inner);
                     for t in issued {
                         self.revoke_bearer(&t);
@@ -271,7 +290,7 @@ impl Shared {
         );
         if grant == "authorization_code" {
             if let Some(c) = p.codes.get_mut(get("code")) {
-                c.issued = vec![access.clone()];
+                c.issued = vec![access.clone(), refresh.clone()];
             }
         }
         drop(inner);
