@@ -49,10 +49,11 @@ impl Kind {
 pub struct Entry {
     #[serde(default)]
     pub kind: Kind,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    // Written even when empty: a version before kinds must still read the file.
+    #[serde(default)]
     pub consumer_key: String,
     pub token: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     pub token_secret: String,
     /// RFC 3339, UTC.
     pub obtained_at: String,

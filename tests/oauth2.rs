@@ -411,8 +411,13 @@ fn refresh_before_expiry_and_after_a_401_rotates_the_stored_pair() {
     let first = s.entry();
     s.jira.oauth2(|p| p.access_lifetime = Some(3600));
     // Under a minute left: refreshed before the request.
-    let out = s.run(&["request", "/rest/api/2/myself"]);
+    let out = s.run(&["-v", "request", "/rest/api/2/myself"]);
     out.ok();
+    assert!(
+        out.stderr.contains("/rest/oauth2/latest/token"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(s.jira.oauth2(|p| p.refreshes), 1);
     let second = s.entry();
     assert_ne!(first["token"], second["token"]);
@@ -423,6 +428,7 @@ fn refresh_before_expiry_and_after_a_401_rotates_the_stored_pair() {
     s.jira.revoke_bearer(second["token"].as_str().unwrap());
     s.jira.clear_requests();
     let out = s.run(&[
+        "-v",
         "request",
         "-d",
         "{\"body\":\"x\"}",
@@ -621,4 +627,26 @@ fn a_bearer_served_to_anonymous_counts_as_refused() {
     assert!(out.error().contains("anonymous"), "{}", out.stderr);
     // It refreshed once, and gave up when the new token fared no better.
     assert_eq!(s.jira.oauth2(|p| p.refreshes), 1);
+}
+
+#[test]
+fn nothing_at_the_listener_in_time_is_exit_4() {
+    let s = setup();
+    let l = s.spawn(&["--listen-timeout", "0.3"], false);
+    let out = l.finish(&s);
+    let (error, _) = refused(&out, 4);
+    assert!(error.contains(&s.redirect), "{}", out.stderr);
+    assert!(!s.credentials_path().exists());
+}
+
+#[test]
+fn a_failing_provider_is_exit_1() {
+    let s = setup();
+    s.jira
+        .route_open("GET", "/rest/oauth2/latest/authorize", |_| {
+            support::mock_jira::Response::json(503, &serde_json::json!({"errorMessages": ["down"]}))
+        });
+    let out = s.run(&["login", &s.base(), "--oauth2", "--client-id", CLIENT_ID]);
+    out.fails(1);
+    assert!(out.error().contains("503"), "{}", out.stderr);
 }

@@ -28,6 +28,12 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
              from the command line (shell history, ps)",
         ));
     }
+    if !a.oauth2 && (a.paste || a.client_secret_file.is_some()) {
+        return Err(
+            Error::usage("--paste and --client-secret-file belong to an OAuth 2.0 login")
+                .with_hint("add --oauth2"),
+        );
+    }
     let (base, port) = base_and_port(a, g.base_url.as_deref())?;
     let resolved = Config::resolve(
         g,
