@@ -650,3 +650,24 @@ fn a_failing_provider_is_exit_1() {
     out.fails(1);
     assert!(out.error().contains("503"), "{}", out.stderr);
 }
+
+#[test]
+fn each_refusal_at_the_token_endpoint_is_one_line_a_hint_and_exit_4() {
+    for (code, hint) in [
+        ("invalid_grant", "login"),
+        ("invalid_scope", "READ, WRITE, ADMIN or SYSTEM_ADMIN"),
+        ("unauthorized_client", "incoming link"),
+        ("invalid_client", "client ID and secret"),
+    ] {
+        let s = setup();
+        s.jira.oauth2(|p| p.next_error = Some(code.to_string()));
+        let l = s.spawn(&[], false);
+        let back = s.jira.oauth2_consent(&l.authorize, true).unwrap();
+        browse(&back);
+        let out = l.finish(&s);
+        let (error, h) = refused(&out, 4);
+        assert!(error.contains(code), "{}", out.stderr);
+        assert!(h.contains(hint), "{code}: {}", out.stderr);
+        assert!(!s.credentials_path().exists());
+    }
+}

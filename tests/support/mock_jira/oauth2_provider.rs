@@ -64,6 +64,8 @@ pub struct Provider {
     pub revoke_fails: bool,
     /// Refresh tokens revoked at the revocation endpoint.
     pub revoked: Vec<String>,
+    /// The token endpoint's next answer: this RFC 6749 §5.2 error (400).
+    pub next_error: Option<String>,
 }
 
 impl Provider {
@@ -223,6 +225,9 @@ impl Shared {
         let grant = get("grant_type").to_string();
         let mut inner = self.lock();
         inner.oauth2.grants.push(grant.clone());
+        if let Some(e) = inner.oauth2.next_error.take() {
+            return error(400, &e, "as the test asked");
+        }
         // The secret is read from the form only (a Basic header is ignored).
         let client_ok =
             inner.oauth2.clients.get(get("client_id")).is_some_and(|c| {
