@@ -1,5 +1,5 @@
-//! The command line: options, environment variables and subcommands, as the
-//! contract (CLI.md) lists them. Parsing only; `commands` does the work.
+//! The command line: options, environment variables and subcommands.
+//! Parsing only; `commands` does the work.
 
 use crate::oauth::AuthIn;
 use crate::signature::SignatureMethod;

@@ -23,7 +23,7 @@ const COMMANDS: [&str; 13] = [
     "help",
 ];
 
-/// The shared options each command uses (the contract's reading of
+/// The shared options each command uses (our reading of
 /// "options a command ignores are not offered by it").
 fn uses(cmd: &str) -> &'static [&'static str] {
     const SIGN: &[&str] = &[
