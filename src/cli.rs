@@ -1,5 +1,5 @@
-//! The command line: options, environment variables and subcommands, as the
-//! contract (CLI.md) lists them. Parsing only; `commands` does the work.
+//! The command line: options, environment variables and subcommands.
+//! Parsing only; `commands` does the work.
 
 use crate::oauth::AuthIn;
 use crate::signature::SignatureMethod;
@@ -402,6 +402,7 @@ pub struct KeygenArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(override_usage = "jira-oauth sign [OPTIONS] [METHOD] <URL>")]
 pub struct SignArgs {
     /// [METHOD] URL: the method (else -X, else GET, or POST with a body) and
     /// the URL as it will be requested (or a path under --base-url)
@@ -412,27 +413,14 @@ pub struct SignArgs {
     /// Content-Type of the body, as -H 'Content-Type: TYPE' [default: application/json]
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
-    /// oauth_token [default: JIRA_OAUTH_ACCESS_TOKEN, else the stored login's]
-    #[arg(long, value_name = "TOKEN")]
-    pub token: Option<String>,
-    /// oauth_callback
-    #[arg(long, value_name = "URL")]
-    pub callback: Option<String>,
-    /// oauth_verifier
-    #[arg(long, value_name = "VERIFIER")]
-    pub verifier: Option<String>,
-    /// oauth_timestamp [default: now]
-    #[arg(long, value_name = "N")]
-    pub timestamp: Option<u64>,
-    /// oauth_nonce [default: 128 random bits]
-    #[arg(long, value_name = "S")]
-    pub nonce: Option<String>,
     /// Print the signature base string instead
     #[arg(long, conflicts_with = "curl")]
     pub base_string: bool,
     /// Print a complete curl command line instead
     #[arg(long)]
     pub curl: bool,
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
 }
 
 #[derive(Debug, Args)]
@@ -476,6 +464,27 @@ pub struct RequestArgs {
     /// Requests in flight at once (output stays in the order given)
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub parallel: u32,
+}
+
+/// The `oauth_*` values `sign` may be given; the others are drawn or resolved.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "OAuth parameters")]
+pub struct ProtocolArgs {
+    /// oauth_token [default: JIRA_OAUTH_ACCESS_TOKEN, else the stored login's]
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// oauth_callback (the request-token call's)
+    #[arg(long, value_name = "URL")]
+    pub callback: Option<String>,
+    /// oauth_verifier (the access-token call's)
+    #[arg(long, value_name = "VERIFIER")]
+    pub verifier: Option<String>,
+    /// oauth_timestamp, fixed [default: now]
+    #[arg(long, value_name = "N")]
+    pub timestamp: Option<u64>,
+    /// oauth_nonce, fixed [default: 128 random bits]
+    #[arg(long, value_name = "S")]
+    pub nonce: Option<String>,
 }
 
 /// What a request sends besides its URL: `request` and `sign` take it alike,
