@@ -135,7 +135,8 @@ pub enum Command {
         override_usage = "jira-oauth request [OPTIONS] [ACCESS_TOKEN] URL...",
         after_help = "\
 If the first argument is not a URL or a /path, it is the access token (the Java sample's
-order); else the token comes from JIRA_OAUTH_ACCESS_TOKEN.
+order); else the token comes from JIRA_OAUTH_ACCESS_TOKEN, then JIRA_OAUTH_PAT (sent as a
+bearer), then the stored login for the URL (OAuth 1.0a, OAuth 2.0 or a PAT).
 
 Several URLs stop at the first failure (nothing more is requested); with --keep-going
 every URL is tried, each failure is reported, and the exit code is the highest of them.
