@@ -391,7 +391,7 @@ fn serve(mut stream: TcpStream, token: &str) -> Option<String> {
 }
 
 /// The request line's target of a GET; the headers are read and dropped.
-fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+pub(super) fn read_request_target(stream: &mut TcpStream) -> Option<String> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 1024];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {

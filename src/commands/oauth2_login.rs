@@ -10,7 +10,7 @@ use crate::myself::{self, myself};
 use crate::oauth2_client::{self, Provider, NO_PROVIDER};
 use crate::transport::{self, Transport};
 use reqwest::Method;
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -282,17 +282,7 @@ impl Listener {
 /// wait; anything else (a favicon) is answered and ignored.
 fn serve(mut stream: TcpStream, path: &str) -> Option<Vec<(String, String)>> {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 1024];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let head = String::from_utf8_lossy(&buf);
-    let target = head.lines().next()?.split(' ').nth(1)?.to_string();
+    let target = super::login::read_request_target(&mut stream)?;
     let (p, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
     let q: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
