@@ -7,14 +7,21 @@
 
 use crate::cli::{Format, Global};
 use crate::client::{Call, Client};
-use crate::credentials::{Entry, Kind, Logins, Store};
+use crate::credentials::{Kind, Logins, Store};
 use crate::error::{Error, Result};
 use crate::oauth::AuthIn;
 use crate::rsa_backend::RsaKey;
 use crate::signature::{SignatureMethod, Signer};
 use crate::{keys, transport, urls};
+
+mod given;
+mod stored;
+
+use given::given_token;
+pub use given::{check_token, env_pat};
 use reqwest::Method;
 use std::path::PathBuf;
+use stored::{only_base, stored_token};
 use url::Url;
 
 /// The Java sample's consumer key, used when none is given or stored.
@@ -133,26 +140,7 @@ impl Config {
             .or(stored_consumer)
             .unwrap_or_else(|| DEFAULT_CONSUMER_KEY.to_string());
 
-        let mut redact: Vec<String> = g.consumer_secret.iter().cloned().collect();
-        redact.extend(token.as_ref().map(|t| t.secret.clone()));
-        // A bearer token is the whole credential (RFC 6750 §5.1).
-        redact.extend(
-            token
-                .as_ref()
-                .filter(|t| t.kind.is_bearer())
-                .map(|t| t.token.clone()),
-        );
-        redact.retain(|s| !s.is_empty());
-        let https = resolved
-            .iter()
-            .map(Url::scheme)
-            .chain(
-                base_url
-                    .as_deref()
-                    .and_then(|b| b.split_once("://"))
-                    .map(|(s, _)| s),
-            )
-            .any(|s| s.eq_ignore_ascii_case("https"));
+        let transport = transport_options(g, token.as_ref(), &resolved, base_url.as_deref());
         Ok(Config {
             consumer_key,
             signature_method: g.signature_method,
@@ -164,14 +152,7 @@ impl Config {
             urls: resolved,
             auth_in: g.auth_in,
             format: g.format,
-            transport: transport::Options {
-                cacert: g.cacert.clone(),
-                insecure: g.insecure,
-                timeout: g.timeout,
-                verbose: g.verbose,
-                redact,
-                system_roots: https,
-            },
+            transport,
         })
     }
 
@@ -271,170 +252,41 @@ impl Config {
     }
 }
 
+/// How to reach the server, with every secret in play kept out of `-v`;
+/// the system's CA roots only when something is https (they cost start-up).
+fn transport_options(
+    g: &Global,
+    token: Option<&Token>,
+    urls: &[Url],
+    base: Option<&str>,
+) -> transport::Options {
+    let mut redact: Vec<String> = g.consumer_secret.iter().cloned().collect();
+    redact.extend(token.map(|t| t.secret.clone()));
+    // A bearer token is the whole credential (RFC 6750 §5.1).
+    redact.extend(
+        token
+            .filter(|t| t.kind.is_bearer())
+            .map(|t| t.token.clone()),
+    );
+    redact.retain(|s| !s.is_empty());
+    let https = urls
+        .iter()
+        .map(Url::scheme)
+        .chain(base.and_then(|b| b.split_once("://")).map(|(s, _)| s))
+        .any(|s| s.eq_ignore_ascii_case("https"));
+    transport::Options {
+        cacert: g.cacert.clone(),
+        insecure: g.insecure,
+        timeout: g.timeout,
+        verbose: g.verbose,
+        redact,
+        system_roots: https,
+    }
+}
+
 /// A path under the base URL rather than a whole URL.
 fn is_path(target: &str) -> bool {
     target.trim_start().starts_with('/')
-}
-
-/// The token given as an argument, else in `JIRA_OAUTH_ACCESS_TOKEN`,
-/// else (where a bearer serves) a PAT in `JIRA_OAUTH_PAT`; checked to be
-/// one non-blank line.
-fn given_token(want: TokenWant<'_>, bearer: bool) -> Result<Option<(Kind, String)>> {
-    let arg = match want {
-        TokenWant::Unused => return Ok(None),
-        TokenWant::Required(a) | TokenWant::Optional(a) => a,
-    };
-    let token = arg
-        .map(str::to_string)
-        .or_else(|| std::env::var("JIRA_OAUTH_ACCESS_TOKEN").ok());
-    if let Some(t) = token {
-        check_token("access token", &t)?;
-        return Ok(Some((Kind::Oauth1, t.trim().to_string())));
-    }
-    if bearer {
-        if let Some(pat) = env_pat()? {
-            return Ok(Some((Kind::Pat, pat)));
-        }
-    }
-    Ok(None)
-}
-
-/// `JIRA_OAUTH_PAT`, checked and trimmed, when it is set.
-pub fn env_pat() -> Result<Option<String>> {
-    match std::env::var("JIRA_OAUTH_PAT") {
-        Ok(t) => {
-            check_token("personal access token in JIRA_OAUTH_PAT", &t)?;
-            Ok(Some(t.trim().to_string()))
-        }
-        Err(_) => Ok(None),
-    }
-}
-
-/// A token given on the command line: not blank, one line.
-pub fn check_token(what: &str, token: &str) -> Result<()> {
-    if token.trim().is_empty() {
-        return Err(Error::usage(format!("the {what} is empty")));
-    }
-    if token.chars().any(char::is_control) {
-        return Err(
-            Error::usage(format!("the {what} holds a control character (a newline?)"))
-                .with_hint("copy the value alone, without line breaks"),
-        );
-    }
-    Ok(())
-}
-
-/// The only stored login's base URL; several are ambiguous when one must
-/// be chosen (for a path, or for its token).
-fn only_base(logins: &Logins, must_choose: bool) -> Result<Option<String>> {
-    if must_choose && logins.logins.len() > 1 {
-        return Err(Error::usage(format!(
-            "several logins are stored, and none is named: {}",
-            logins.bases()
-        ))
-        .with_hint(
-            "name one (as the argument, or with --base-url or JIRA_BASE_URL), or give full URLs",
-        ));
-    }
-    Ok(logins.only().map(|(b, _)| b.to_string()))
-}
-
-/// The stored login that every URL (or the base URL) falls under.
-fn stored_token(
-    g: &Global,
-    logins: &Logins,
-    wants: Wants<'_>,
-    resolved: &[Url],
-    base: Option<&str>,
-) -> Result<Option<Token>> {
-    let required = matches!(wants.token, TokenWant::Required(_));
-    let base_url = base.map(urls::parse).transpose()?;
-    let looked_up: Vec<&Url> = if resolved.is_empty() {
-        base_url.iter().collect()
-    } else {
-        resolved.iter().collect()
-    };
-    // The request-token call never carries a token.
-    if looked_up
-        .iter()
-        .any(|u| u.path().ends_with("/plugins/servlet/oauth/request-token"))
-    {
-        return Ok(None);
-    }
-    let mut found: Option<(&str, &Entry)> = None;
-    for url in &looked_up {
-        let Some(hit) = logins.lookup(url) else {
-            if !required {
-                return Ok(None);
-            }
-            return Err(Error::usage(format!(
-                "no access token: none given, JIRA_OAUTH_ACCESS_TOKEN is not set, \
-                 and no login is stored for {url}"
-            ))
-            .with_hint(format!(
-                "run jira-oauth login {}, or give the token as the first argument",
-                url.origin().ascii_serialization()
-            )));
-        };
-        match found {
-            Some((b, _)) if b != hit.0 => {
-                return Err(Error::usage(format!(
-                    "the URLs fall under different logins ({b} and {}); request them one login at a time",
-                    hit.0
-                )))
-            }
-            _ => found = Some(hit),
-        }
-    }
-    let Some((base, entry)) = found else {
-        if required {
-            return Err(Error::usage(
-                "no access token: none given, JIRA_OAUTH_ACCESS_TOKEN \
-                 is not set, and no login is stored",
-            )
-            .with_hint(
-                "run jira-oauth login JIRA_BASE_URL, or give the token as the first argument",
-            ));
-        }
-        return Ok(None);
-    };
-    if entry.kind.is_bearer() && !wants.bearer {
-        if !required {
-            return Ok(None);
-        }
-        return Err(Error::usage(format!(
-            "the login stored for {base} is {}, and this command signs with OAuth 1.0a",
-            entry.kind.describe()
-        ))
-        .with_hint("send requests with jira-oauth request, or print the bearer token with jira-oauth token"));
-    }
-    if let Some(k) = g
-        .consumer_key
-        .as_deref()
-        .filter(|k| *k != entry.consumer_key && entry.kind == Kind::Oauth1)
-    {
-        if !required {
-            return Ok(None);
-        }
-        return Err(Error::usage(format!(
-            "the login stored for {base} was made with consumer key '{}', not '{k}'",
-            entry.consumer_key
-        ))
-        .with_hint(format!(
-            "drop --consumer-key (and JIRA_OAUTH_CONSUMER_KEY), or run jira-oauth login {base} --consumer-key {k}"
-        )));
-    }
-    check_token("stored access token", &entry.token)?;
-    Ok(Some(Token {
-        kind: entry.kind,
-        token: entry.token.trim().to_string(),
-        secret: g
-            .token_secret
-            .clone()
-            .unwrap_or_else(|| entry.token_secret.clone()),
-        stored_for: Some(base.to_string()),
-        expiring: entry.kind == Kind::Oauth2 && crate::oauth2_client::expiring(entry),
-    }))
 }
 
 /// An absolute URL as typed, or a path under the base URL (context path kept).
