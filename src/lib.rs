@@ -9,6 +9,7 @@
 //! - `problem`, `tokens`: reading JIRA's refusals and token answers;
 //! - `cli`, `commands`, `output`: the command line.
 
+pub mod answers;
 pub mod atomic_file;
 pub mod body;
 pub mod cli;

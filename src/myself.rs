@@ -1,7 +1,8 @@
 //! `GET /rest/api/2/myself`: whom JIRA takes the credentials for. The one
 //! check that `login`, `whoami` and `doctor` make of a token.
 
-use crate::client::{Call, Client, SMALL_BODY};
+use crate::answers::SMALL_BODY;
+use crate::client::{Call, Client};
 use crate::error::{Error, Result};
 use crate::problem;
 use std::fmt;

@@ -6,7 +6,7 @@
 //! reads the client ID and secret from the form body only, never from a
 //! Basic header, so the crate is set to put them there.
 
-use crate::client::SMALL_BODY;
+use crate::answers::SMALL_BODY;
 use crate::credentials::{self, Entry, Kind, OAuth2, Store};
 use crate::error::{Error, Result};
 use crate::transport::{self, Transport};

@@ -5,8 +5,9 @@
 //! Exit 0 when every check passes, else the exit code of the first failing
 //! check (2 key, 3 no answer, 4 OAuth, 1 another HTTP error).
 
+use crate::answers::SMALL_BODY;
 use crate::cli::{DoctorArgs, Global};
-use crate::client::{refuse_plaintext_in_clear, Call, Client, SMALL_BODY};
+use crate::client::{refuse_plaintext_in_clear, Call, Client};
 use crate::config::{Config, TokenWant, Wants};
 use crate::error::{Error, Kind, Result};
 use crate::myself::{self, myself};

@@ -13,8 +13,9 @@ mod request_token;
 mod sign;
 mod token;
 
+use crate::answers::SMALL_BODY;
 use crate::cli::{Cli, Command};
-use crate::client::{Call, Client, SMALL_BODY};
+use crate::client::{Call, Client};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::signature::percent_encode;
