@@ -3,6 +3,7 @@
 //!     cargo build --locked --example mock-jira
 //!     target/debug/examples/mock-jira [--port N] [--tls] [--context /jira]
 //!         [--consumer-key K] [--public-key FILE] [--state FILE]
+//!         [--oauth2-client ID:SECRET [--redirect-uri URI]] [--pat TOKEN]
 //!
 //! Runs until Ctrl-C or SIGTERM, then removes its TLS files and exits 130 or
 //! 143. For every request token it prints the curl command that plays the
@@ -12,18 +13,24 @@
 #[path = "../tests/support/mock_jira/mod.rs"]
 mod mock_jira;
 
-use mock_jira::{Consumer, MockJira, Options};
+use mock_jira::{Consumer, MockJira, OAuth2Client, Options};
 use std::path::PathBuf;
 
 const USAGE: &str = "\
 usage: mock-jira [--port N] [--tls] [--context /jira] [--consumer-key K]
                  [--public-key FILE] [--state FILE]
+                 [--oauth2-client ID:SECRET [--redirect-uri URI]] [--pat TOKEN]
   --port N            port on 127.0.0.1 (default 0: any free port)
   --tls               serve HTTPS with a throw-away CA (its file is printed)
   --context /jira     context path before every endpoint
   --consumer-key K    the Application Link's consumer key (default hardcoded-consumer)
   --public-key FILE   the consumer's RSA public key, PEM (default: the test suite's)
-  --state FILE        keep the tokens in this JSON file across restarts";
+  --state FILE        keep the tokens in this JSON file across restarts
+  --oauth2-client ID:SECRET
+                      be an OAuth 2.0 provider (Data Center 8.22+) with this incoming link
+  --redirect-uri URI  the link's registered redirect URL
+                      (default http://localhost:8765/callback)
+  --pat TOKEN         a personal access token REST accepts as a bearer";
 
 fn fail(msg: &str) -> ! {
     eprintln!("mock-jira: error: {msg}\n{USAGE}");
@@ -45,6 +52,9 @@ fn main() {
     let mut key = mock_jira::TEST_CONSUMER_KEY.to_string();
     let mut public_key =
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/consumer.pub.pem").to_string();
+    let mut oauth2: Option<(String, String)> = None;
+    let mut redirect = "http://localhost:8765/callback".to_string();
+    let mut pats = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
@@ -70,6 +80,15 @@ fn main() {
             "--consumer-key" => key = value("--consumer-key"),
             "--public-key" => public_key = value("--public-key"),
             "--state" => opts.state_file = Some(PathBuf::from(value("--state"))),
+            "--oauth2-client" => {
+                let v = value("--oauth2-client");
+                let (id, secret) = v
+                    .split_once(':')
+                    .unwrap_or_else(|| fail("--oauth2-client takes ID:SECRET"));
+                oauth2 = Some((id.to_string(), secret.to_string()));
+            }
+            "--redirect-uri" => redirect = value("--redirect-uri"),
+            "--pat" => pats.push(value("--pat")),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return;
@@ -94,6 +113,16 @@ fn main() {
         Err(e) => die(&e.to_string()),
     };
     jira.set_jql(true);
+    for pat in &pats {
+        jira.add_pat(pat);
+    }
+    if let Some((id, secret)) = &oauth2 {
+        jira.oauth2_register(OAuth2Client {
+            id: id.clone(),
+            secret: secret.clone(),
+            redirect_uris: vec![redirect.clone()],
+        });
+    }
     println!("mock JIRA listening");
     println!("base URL:     {}", jira.base_url());
     println!("consumer key: {key}");
@@ -122,6 +151,15 @@ fn main() {
         "verifiers:    checked for request tokens with a callback (login --listen); \
          not for oob ones, as on JIRA"
     );
+    if let Some((id, _)) = &oauth2 {
+        println!("OAuth 2.0:    client ID {id}, redirect URL {redirect}");
+        println!(
+            "              to approve as the user would: curl -sSL 'AUTHORIZE_URL&approve=true'"
+        );
+    }
+    if !pats.is_empty() {
+        println!("PATs:         {} accepted as bearer tokens", pats.len());
+    }
     let authorize = jira.authorize_url("");
     jira.on_request_token(move |token| {
         println!("request token {token} issued; to approve it as the user would:");

@@ -169,11 +169,17 @@ mod tests {
         v
     }
 
+    /// A temporary directory holding `name` with `old` in it.
+    fn dir_with(name: &str, old: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, old).unwrap();
+        (dir, path)
+    }
+
     #[test]
     fn replaces_the_file_and_leaves_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.json");
-        std::fs::write(&path, b"old").unwrap();
+        let (dir, path) = dir_with("f.json", b"old");
         write(&path, b"new", 0o600, None).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert_eq!(names(dir.path()), ["f.json"]);
@@ -181,10 +187,8 @@ mod tests {
 
     #[test]
     fn nothing_changes_until_commit_and_a_dropped_write_leaves_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = dir.path().join("a");
+        let (dir, a) = dir_with("a", b"old a");
         let b = dir.path().join("b");
-        std::fs::write(&a, b"old a").unwrap();
         let pa = prepare(&a, b"new a", 0o600).unwrap();
         let pb = prepare(&b, b"new b", 0o644).unwrap();
         assert_eq!(std::fs::read(&a).unwrap(), b"old a");

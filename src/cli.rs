@@ -1,5 +1,5 @@
-//! The command line: options, environment variables and subcommands, as the
-//! contract (CLI.md) lists them. Parsing only; `commands` does the work.
+//! The command line: options, environment variables and subcommands.
+//! Parsing only; `commands` does the work.
 
 use crate::oauth::AuthIn;
 use crate::signature::SignatureMethod;
@@ -135,7 +135,8 @@ pub enum Command {
         override_usage = "jira-oauth request [OPTIONS] [ACCESS_TOKEN] URL...",
         after_help = "\
 If the first argument is not a URL or a /path, it is the access token (the Java sample's
-order); else the token comes from JIRA_OAUTH_ACCESS_TOKEN.
+order); else the token comes from JIRA_OAUTH_ACCESS_TOKEN, then JIRA_OAUTH_PAT (sent as a
+bearer), then the stored login for the URL (OAuth 1.0a, OAuth 2.0 or a PAT).
 
 Several URLs stop at the first failure (nothing more is requested); with --keep-going
 every URL is tried, each failure is reported, and the exit code is the highest of them.
@@ -168,18 +169,36 @@ stored in $XDG_CONFIG_HOME/jira-oauth/credentials.json (mode 0600) and checked w
 GET /rest/api/2/myself. Waiting for the browser ends after 10 minutes, when the request
 token expires (exit 4).
 
+--oauth2 logs in with JIRA's OAuth 2.0 provider (Data Center 8.22+): the client secret
+comes from JIRA_OAUTH_CLIENT_SECRET or --client-secret-file. --pat stores a personal
+access token (Data Center 8.14+) read from JIRA_OAUTH_PAT, stdin or a prompt; never give
+a token as an argument.
+
 Examples:
   jira-oauth login https://jira.example.com/jira --listen --open
-  jira-oauth login https://jira.example.com --consumer-key my-cli")]
+  jira-oauth login https://jira.example.com --consumer-key my-cli
+  jira-oauth login https://jira.example.com --oauth2 --client-id ID --open
+  jira-oauth login https://jira.example.com --pat < ~/.jira-pat")]
     Login(LoginArgs),
 
     /// Forget the stored login for a JIRA (exit 0 even if there was none)
     #[command(after_help = "\
-The access token stays valid on the server until it is revoked there (profile, Tools).
+An OAuth 2.0 login's refresh token is revoked at JIRA first (a failure is a warning). An
+OAuth 1.0a token or a PAT stays valid on the server until it is revoked there (profile).
 
 Example:
   jira-oauth logout https://jira.example.com")]
     Logout(LogoutArgs),
+
+    /// Print a bearer token that works now (OAuth 2.0 or a PAT), for other tools
+    #[command(after_help = "\
+JIRA_OAUTH_PAT, when set, comes first; else the stored login (the only one, or the one
+named). An OAuth 1.0a login has no bearer token: use jira-oauth sign or jira-oauth proxy.
+
+Example:
+  curl -H \"Authorization: Bearer $(jira-oauth token)\" \\
+      https://jira.example.com/rest/api/2/myself")]
+    Token(TokenArgs),
 
     /// Ask JIRA who the stored login is (GET /rest/api/2/myself)
     #[command(after_help = "\
@@ -309,6 +328,12 @@ pub struct LogoutArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// JIRA's base URL [default: the only stored login]
+    pub jira_base_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct WhoamiArgs {
     /// JIRA's base URL [default: the only stored login]
     pub jira_base_url: Option<String>,
@@ -335,6 +360,46 @@ pub struct LoginArgs {
     /// JIRA's base URL, with its context path (https://host/jira)
     #[arg(value_name = "JIRA_BASE_URL")]
     pub jira_base_url: Option<String>,
+
+    /// Arguments beyond the base URL: refused without being printed back
+    /// (a token typed there must not reach the terminal again).
+    #[arg(hide = true, num_args = 0.., value_name = "EXTRA")]
+    pub extra: Vec<String>,
+
+    /// Log in with a personal access token (JIRA Data Center 8.14+), read from
+    /// JIRA_OAUTH_PAT, else stdin, else a prompt that does not echo
+    #[arg(long, conflicts_with_all = ["listen", "callback", "oauth2"])]
+    pub pat: bool,
+
+    /// Log in with OAuth 2.0 (JIRA Data Center 8.22+, an incoming Application Link):
+    /// authorization code with PKCE, the code caught on --redirect-uri or pasted
+    #[arg(long, conflicts_with_all = ["listen", "callback"])]
+    pub oauth2: bool,
+
+    /// OAuth 2.0: the client ID JIRA generated for the incoming link
+    #[arg(long, env = "JIRA_OAUTH_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// OAuth 2.0: a file holding the client secret [default: $JIRA_OAUTH_CLIENT_SECRET]
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+
+    /// OAuth 2.0: the scope asked for
+    #[arg(long, default_value = "WRITE", value_parser = ["READ", "WRITE", "ADMIN", "SYSTEM_ADMIN"], ignore_case = true)]
+    pub scope: String,
+
+    /// OAuth 2.0: the redirect URL registered in the incoming link (compared exactly)
+    #[arg(
+        long,
+        default_value = "http://localhost:8765/callback",
+        value_name = "URI"
+    )]
+    pub redirect_uri: String,
+
+    /// OAuth 2.0: paste the URL the browser lands on, instead of catching it
+    /// (a browser on another machine)
+    #[arg(long)]
+    pub paste: bool,
 
     /// Catch the verifier with a one-shot server on 127.0.0.1:PORT (0: any free port)
     #[arg(long, num_args = 0..=1, default_missing_value = "0", value_name = "PORT")]
@@ -374,6 +439,7 @@ pub struct KeygenArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(override_usage = "jira-oauth sign [OPTIONS] [METHOD] <URL>")]
 pub struct SignArgs {
     /// [METHOD] URL: the method (else -X, else GET, or POST with a body) and
     /// the URL as it will be requested (or a path under --base-url)
@@ -384,27 +450,14 @@ pub struct SignArgs {
     /// Content-Type of the body, as -H 'Content-Type: TYPE' [default: application/json]
     #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
-    /// oauth_token [default: JIRA_OAUTH_ACCESS_TOKEN, else the stored login's]
-    #[arg(long, value_name = "TOKEN")]
-    pub token: Option<String>,
-    /// oauth_callback
-    #[arg(long, value_name = "URL")]
-    pub callback: Option<String>,
-    /// oauth_verifier
-    #[arg(long, value_name = "VERIFIER")]
-    pub verifier: Option<String>,
-    /// oauth_timestamp [default: now]
-    #[arg(long, value_name = "N")]
-    pub timestamp: Option<u64>,
-    /// oauth_nonce [default: 128 random bits]
-    #[arg(long, value_name = "S")]
-    pub nonce: Option<String>,
     /// Print the signature base string instead
     #[arg(long, conflicts_with = "curl")]
     pub base_string: bool,
     /// Print a complete curl command line instead
     #[arg(long)]
     pub curl: bool,
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
 }
 
 #[derive(Debug, Args)]
@@ -448,6 +501,27 @@ pub struct RequestArgs {
     /// Requests in flight at once (output stays in the order given)
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub parallel: u32,
+}
+
+/// The `oauth_*` values `sign` may be given; the others are drawn or resolved.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "OAuth parameters")]
+pub struct ProtocolArgs {
+    /// oauth_token [default: JIRA_OAUTH_ACCESS_TOKEN, else the stored login's]
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// oauth_callback (the request-token call's)
+    #[arg(long, value_name = "URL")]
+    pub callback: Option<String>,
+    /// oauth_verifier (the access-token call's)
+    #[arg(long, value_name = "VERIFIER")]
+    pub verifier: Option<String>,
+    /// oauth_timestamp, fixed [default: now]
+    #[arg(long, value_name = "N")]
+    pub timestamp: Option<u64>,
+    /// oauth_nonce, fixed [default: 128 random bits]
+    #[arg(long, value_name = "S")]
+    pub nonce: Option<String>,
 }
 
 /// What a request sends besides its URL: `request` and `sign` take it alike,

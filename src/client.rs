@@ -4,8 +4,10 @@
 
 use crate::body::{self, Body, FORM};
 use crate::config::Config;
+use crate::credentials::Kind;
 use crate::error::{Error, Result};
 use crate::oauth::{self, AuthIn, Placed, Protocol};
+use crate::oauth2_client;
 use crate::problem::{self, Context};
 use crate::signature::{SignatureMethod, Signer};
 use crate::transport::Response;
@@ -30,6 +32,8 @@ pub struct Call {
     pub token_call: bool,
     /// The base URL of the stored login whose token this call carries.
     pub stored_login: Option<String>,
+    /// A bearer token (OAuth 2.0, a PAT): sent instead of a signature.
+    pub bearer: Option<String>,
 }
 
 impl Call {
@@ -45,6 +49,7 @@ impl Call {
             body: None,
             token_call: false,
             stored_login: None,
+            bearer: None,
         }
     }
 }
@@ -67,6 +72,8 @@ pub fn refuse_plaintext_in_clear(method: SignatureMethod, url: &Url) -> Result<(
 pub struct Prepared {
     request: transport::Request,
     context: Context,
+    /// A bearer call, kept to be sent again after a refresh.
+    resend: Option<(Call, String)>,
 }
 
 impl Prepared {
@@ -83,6 +90,15 @@ pub struct Client {
     signer: Signer,
     auth_in: AuthIn,
     transport: Transport,
+    /// An OAuth 2.0 login's access token, refreshed at most once per run.
+    oauth2: Option<Refreshable>,
+}
+
+/// The stored OAuth 2.0 login this client's bearer token comes from.
+struct Refreshable {
+    base: String,
+    /// The access token in use, and whether this run refreshed it already.
+    state: std::sync::Mutex<(String, bool)>,
 }
 
 /// At least 128 bits from the OS's CSPRNG, as hex.
@@ -100,12 +116,69 @@ pub fn unix_time(t: SystemTime) -> u64 {
 
 impl Client {
     pub fn new(config: &Config, signer: Signer) -> Result<Client> {
+        let transport = Transport::new(config.transport.clone())?;
+        let mut oauth2 = None;
+        if let Some(t) = config.token.as_ref().filter(|t| t.kind == Kind::Oauth2) {
+            if let Some(base) = &t.stored_for {
+                let mut token = t.token.clone();
+                // Under a minute left: refresh before sending anything.
+                if t.expiring {
+                    token = oauth2_client::refresh_stored(&transport, base, &token)?.token;
+                }
+                oauth2 = Some(Refreshable {
+                    base: base.clone(),
+                    state: std::sync::Mutex::new((token, false)),
+                });
+            }
+        }
         Ok(Client {
             consumer_key: config.consumer_key.clone(),
             signer,
             auth_in: config.auth_in,
-            transport: Transport::new(config.transport.clone())?,
+            transport,
+            oauth2,
         })
+    }
+
+    /// A client for bearer calls that never refreshes (`doctor` checks
+    /// the token as it is).
+    pub fn without_refresh(config: &Config) -> Result<Client> {
+        Ok(Client {
+            consumer_key: String::new(),
+            signer: unused_signer()?,
+            auth_in: config.auth_in,
+            transport: Transport::new(config.transport.clone())?,
+            oauth2: None,
+        })
+    }
+
+    /// The bearer token a call carries now (an OAuth 2.0 one may have been
+    /// refreshed since the call was made).
+    pub fn bearer_for(&self, call: &Call) -> Option<String> {
+        let given = call.bearer.clone()?;
+        Some(match &self.oauth2 {
+            Some(r) => r.state.lock().unwrap_or_else(|p| p.into_inner()).0.clone(),
+            None => given,
+        })
+    }
+
+    /// After JIRA refused `sent`: refreshes the stored login (once per
+    /// run) and says whether the call is worth sending again.
+    fn refresh_after_refusal(&self, sent: &str) -> Result<bool> {
+        let Some(r) = &self.oauth2 else {
+            return Ok(false);
+        };
+        let mut state = r.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.0 != sent {
+            // Another thread refreshed it meanwhile.
+            return Ok(true);
+        }
+        if state.1 {
+            return Ok(false);
+        }
+        let entry = oauth2_client::refresh_stored(&self.transport, &r.base, sent)?;
+        *state = (entry.token, true);
+        Ok(true)
     }
 
     pub fn consumer_key(&self) -> &str {
@@ -152,12 +225,28 @@ impl Client {
                 .trace(&format!("* signature base string: {base}"));
         }
         let resp = self.transport.send(prepared.request)?;
+        // A refused OAuth 2.0 token: refresh once, then send the call again
+        // (its body is held in memory, so it can be replayed).
+        if let Some((call, sent)) = &prepared.resend {
+            if refused_bearer(&resp) && self.refresh_after_refusal(sent)? {
+                let again = self.prepare(call)?;
+                let resp = self.transport.send(again.request)?;
+                return Ok((resp, again.context));
+            }
+        }
         Ok((resp, prepared.context))
     }
 
     /// Signs the call (new nonce, current time) into the request to send:
     /// the CPU-bound half of a call, which may run ahead on another thread.
     pub fn prepare(&self, call: &Call) -> Result<Prepared> {
+        if let Some(bearer) = self.bearer_for(call) {
+            let mut prepared = bearer_request(call, &bearer);
+            if self.oauth2.is_some() {
+                prepared.resend = Some((call.clone(), bearer));
+            }
+            return Ok(prepared);
+        }
         refuse_plaintext_in_clear(self.signer.method(), &call.url)?;
         body::check_auth_in(self.auth_in, &call.method, call.body.as_ref())?;
         let sent_at = SystemTime::now();
@@ -197,8 +286,56 @@ impl Client {
                 sent_at: Some(sent_at),
                 token_call: call.token_call,
                 stored_login: call.stored_login.clone(),
+                bearer: false,
             },
+            resend: None,
         })
+    }
+}
+
+/// The signer of a client that sends bearer tokens only: never used.
+pub fn unused_signer() -> Result<Signer> {
+    Signer::new(
+        SignatureMethod::HmacSha1,
+        || -> Result<crate::rsa_backend::RsaKey> { unreachable!("HMAC takes no RSA key") },
+        "",
+    )
+}
+
+/// JIRA's answers to a bearer token it does not take: a 401 (with its
+/// `OAuth realm` challenge), or a 2xx served to `anonymous`.
+fn refused_bearer(resp: &Response) -> bool {
+    resp.status() == reqwest::StatusCode::UNAUTHORIZED
+        || (resp.status().is_success() && problem::answered_anonymously(resp.headers()))
+}
+
+/// A request carrying a bearer token (RFC 6750 §2.1), never as a Basic
+/// password: JIRA takes a PAT only as a bearer.
+fn bearer_request(call: &Call, bearer: &str) -> Prepared {
+    let placed = Placed {
+        url: call.url.clone(),
+        body: call.body.as_ref().map(|b| b.bytes.clone()),
+        authorization: Some(format!("Bearer {bearer}")),
+        form_added: false,
+    };
+    let headers = wire_headers(&call.headers, call.body.as_ref(), &placed);
+    Prepared {
+        request: transport::Request {
+            method: call.method.clone(),
+            url: placed.url,
+            headers,
+            body: placed.body,
+            secrets: vec![bearer.to_string()],
+        },
+        context: Context {
+            consumer_key: String::new(),
+            base_string: None,
+            sent_at: Some(SystemTime::now()),
+            token_call: call.token_call,
+            stored_login: call.stored_login.clone(),
+            bearer: true,
+        },
+        resend: None,
     }
 }
 
@@ -222,74 +359,4 @@ pub fn wire_headers(
         out.push(("Authorization".into(), auth.clone()));
     }
     out
-}
-
-/// The bound on an error report or token answer read into memory.
-pub const SMALL_BODY: u64 = 256 * 1024;
-
-impl Client {
-    /// Classifies an answer: a refusal is exit 4, another HTTP error exit
-    /// 1; a 2xx that JIRA served to `anonymous` gets a warning. A 2xx or
-    /// 3xx is returned.
-    pub fn check(&self, resp: Response, ctx: &Context, call: &Call) -> Result<Response> {
-        let status = resp.status();
-        if status.is_success() {
-            if problem::answered_anonymously(resp.headers()) {
-                crate::warn(problem::ANONYMOUS_WARNING);
-            }
-            return Ok(resp);
-        }
-        if status.is_redirection() {
-            return Ok(resp);
-        }
-        Err(self.error_for(resp, ctx, call))
-    }
-
-    /// The error an answer of HTTP 400 or above stands for.
-    pub fn error_for(&self, resp: Response, ctx: &Context, call: &Call) -> Error {
-        match self.read_failure(resp) {
-            Ok(f) => f.explain(ctx, call),
-            Err(e) => e,
-        }
-    }
-
-    /// An answer of HTTP 400 or above, read (up to a bound) for its report.
-    pub fn read_failure(&self, mut resp: Response) -> Result<Failure> {
-        let body = self.read_body(&mut resp, Some(SMALL_BODY))?;
-        Ok(Failure {
-            status: resp.status(),
-            headers: resp.headers().clone(),
-            body,
-        })
-    }
-}
-
-/// A failed answer, read.
-pub struct Failure {
-    pub status: reqwest::StatusCode,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Vec<u8>,
-}
-
-impl Failure {
-    /// JIRA's refusal explained, else the status with JIRA's `errorMessages`.
-    pub fn explain(&self, ctx: &Context, call: &Call) -> Error {
-        let status = self.status;
-        if let Some(e) = problem::refusal(status.as_u16(), &self.headers, &self.body, ctx) {
-            return e;
-        }
-        let body = &self.body;
-        let detail = problem::jira_error_summary(body).unwrap_or_else(|| problem::snippet(body));
-        let reason = status.canonical_reason().unwrap_or("");
-        let mut msg = format!(
-            "HTTP {} {reason} from {} {}",
-            status.as_u16(),
-            call.method,
-            call.url
-        );
-        if !detail.is_empty() {
-            msg.push_str(&format!(": {detail}"));
-        }
-        Error::http(msg)
-    }
 }

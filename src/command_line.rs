@@ -31,7 +31,8 @@ fn used_by(command: &str) -> Vec<&'static str> {
         "sign" => SIGNING.to_vec(),
         "pubkey" => vec!["private_key"],
         "keygen" => vec!["consumer_key"],
-        "logout" => vec!["base_url"],
+        "logout" => [&["base_url"], NETWORK].concat(),
+        "token" => [&["base_url"], NETWORK].concat(),
         _ => Vec::new(),
     }
 }
@@ -46,24 +47,33 @@ fn shared() -> Vec<&'static str> {
 pub fn command() -> clap::Command {
     let mut cmd = Cli::command();
     cmd.build();
+    // `mut_args` keeps the arguments' order, which a built command's parser
+    // relies on (`mut_arg` would move the argument last).
+    each_command(cmd, |used, sub| {
+        sub.mut_args(|a| {
+            let id = a.get_id().as_str();
+            if shared().contains(&id) && !used.contains(&id) {
+                a.hide(true)
+            } else {
+                a
+            }
+        })
+    })
+}
+
+/// `cmd` with `change` applied to each command, given the shared options
+/// that command uses.
+fn each_command(
+    mut cmd: clap::Command,
+    change: impl Fn(&[&'static str], clap::Command) -> clap::Command,
+) -> clap::Command {
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|s| s.get_name().to_string())
         .collect();
     for name in names {
         let used = used_by(&name);
-        // `mut_args` keeps the arguments' order, which a built command's
-        // parser relies on (`mut_arg` would move the argument last).
-        cmd = cmd.mut_subcommand(&name, |sub| {
-            sub.mut_args(|a| {
-                let id = a.get_id().as_str();
-                if shared().contains(&id) && !used.contains(&id) {
-                    a.hide(true)
-                } else {
-                    a
-                }
-            })
-        });
+        cmd = cmd.mut_subcommand(&name, |sub| change(&used, sub));
     }
     cmd
 }
@@ -78,21 +88,14 @@ pub fn command_to_describe() -> clap::Command {
         .filter(|a| a.is_global_set())
         .cloned()
         .collect();
-    let mut cmd = cmd.mut_args(|a| a.global(false));
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .map(|s| s.get_name().to_string())
-        .collect();
-    for name in names {
-        let used = used_by(&name);
-        let own: Vec<clap::Arg> = shared_args
-            .iter()
-            .filter(|a| used.contains(&a.get_id().as_str()))
-            .cloned()
-            .collect();
-        cmd = cmd.mut_subcommand(&name, |sub| sub.args(own));
-    }
-    cmd
+    each_command(cmd.mut_args(|a| a.global(false)), |used, sub| {
+        sub.args(
+            shared_args
+                .iter()
+                .filter(|a| used.contains(&a.get_id().as_str()))
+                .cloned(),
+        )
+    })
 }
 
 /// Parses the process's arguments.

@@ -13,14 +13,67 @@ use url::Url;
 
 const FILE_NAME: &str = "credentials.json";
 
-/// One stored login.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What kind of login an entry is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// An OAuth 1.0a access token, signed for with the consumer's key.
+    /// A file written before kinds existed holds only these.
+    #[default]
+    Oauth1,
+    /// An OAuth 2.0 access token (JIRA Data Center 8.22+), sent as a bearer.
+    Oauth2,
+    /// A personal access token (JIRA Data Center 8.14+), sent as a bearer.
+    Pat,
+}
+
+impl Kind {
+    /// Whether the token travels as `Authorization: Bearer` (RFC 6750 §2.1).
+    pub fn is_bearer(self) -> bool {
+        self != Kind::Oauth1
+    }
+
+    /// How `whoami` and `login` name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Oauth1 => "OAuth 1.0a",
+            Kind::Oauth2 => "OAuth 2.0",
+            Kind::Pat => "a personal access token",
+        }
+    }
+}
+
+/// One stored login. `token` is the OAuth 1.0a access token, the OAuth 2.0
+/// access token or the PAT, by `kind`; the other fields belong to one kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
+    #[serde(default)]
+    pub kind: Kind,
+    // Written even when empty: a version before kinds must still read the file.
+    #[serde(default)]
     pub consumer_key: String,
     pub token: String,
+    #[serde(default)]
     pub token_secret: String,
     /// RFC 3339, UTC.
     pub obtained_at: String,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub oauth2: Option<OAuth2>,
+}
+
+/// What an OAuth 2.0 login keeps besides its access token: enough to
+/// refresh it without the user (RFC 6749 §6).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuth2 {
+    pub client_id: String,
+    pub client_secret: String,
+    pub refresh_token: String,
+    /// Unix seconds when the access token expires, if JIRA said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    #[serde(default)]
+    pub scope: String,
+    pub redirect_uri: String,
 }
 
 /// The file's content: entries keyed by normalized base URL.
@@ -190,6 +243,7 @@ mod tests {
             token: "t".into(),
             token_secret: "s".into(),
             obtained_at: rfc3339(0),
+            ..Default::default()
         }
     }
 
@@ -233,5 +287,39 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert!(e.message.contains("credentials.json"), "{e}");
         assert!(store.update(|_| ()).is_err());
+    }
+
+    #[test]
+    fn a_file_without_kinds_reads_as_oauth1_and_kinds_round_trip() {
+        let old = br#"{"version":1,"logins":{"https://h":{"consumer_key":"k","token":"t","token_secret":"s","obtained_at":"2024-01-01T00:00:00Z"}}}"#;
+        let l: Logins = serde_json::from_slice(old).unwrap();
+        assert_eq!(l.logins["https://h"].kind, Kind::Oauth1);
+        assert_eq!(l.logins["https://h"].consumer_key, "k");
+        let mut l = Logins::default();
+        l.logins.insert(
+            "https://p".into(),
+            Entry {
+                kind: Kind::Pat,
+                token: "pat".into(),
+                ..Default::default()
+            },
+        );
+        l.logins.insert(
+            "https://o".into(),
+            Entry {
+                kind: Kind::Oauth2,
+                token: "at".into(),
+                oauth2: Some(OAuth2 {
+                    client_id: "c".into(),
+                    refresh_token: "rt".into(),
+                    expires_at: Some(5),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        );
+        let json = serde_json::to_string(&l).unwrap();
+        assert!(json.contains(r#""kind":"pat""#), "{json}");
+        assert_eq!(serde_json::from_str::<Logins>(&json).unwrap(), l);
     }
 }

@@ -1,5 +1,5 @@
 //! One error type for the whole tool: a message, an optional hint, and the
-//! class that decides the exit code (see the contract's "Exit codes").
+//! class that decides the exit code (the README's exit-code table).
 
 use std::fmt;
 

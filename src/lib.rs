@@ -9,6 +9,7 @@
 //! - `problem`, `tokens`: reading JIRA's refusals and token answers;
 //! - `cli`, `commands`, `output`: the command line.
 
+pub mod answers;
 pub mod atomic_file;
 pub mod body;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod interrupt;
 pub mod keys;
 pub mod myself;
 pub mod oauth;
+pub mod oauth2_client;
 pub mod outgoing;
 pub mod output;
 pub mod paginate;

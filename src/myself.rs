@@ -1,7 +1,8 @@
 //! `GET /rest/api/2/myself`: whom JIRA takes the credentials for. The one
 //! check that `login`, `whoami` and `doctor` make of a token.
 
-use crate::client::{Call, Client, SMALL_BODY};
+use crate::answers::SMALL_BODY;
+use crate::client::{Call, Client};
 use crate::error::{Error, Result};
 use crate::problem;
 use std::fmt;
@@ -27,6 +28,9 @@ impl fmt::Display for Me {
 pub fn myself(client: &Client, call: &Call) -> Result<Me> {
     let (resp, ctx) = client.send_unchecked(call)?;
     if resp.status().is_success() && problem::answered_anonymously(resp.headers()) {
+        if ctx.bearer {
+            return Err(problem::bearer_refused(&ctx, "answered as 'anonymous'"));
+        }
         return Err(Error::oauth(format!(
             "{} answered as 'anonymous': JIRA ignored the signature",
             call.url

@@ -94,38 +94,12 @@ pub fn run(client: &Client, call: &Call, policy: &Policy, out: &mut dyn Write) -
             Next::Page(u) => u,
         };
         page += 1;
-        if page > MAX_PAGES {
-            return Err(at_page(
-                Error::http(format!("more than {MAX_PAGES} pages; stopped paging")),
-                page,
-                &url,
-            ));
-        }
-        if let Some(before) = fetched.insert(url.clone(), page) {
-            return Err(at_page(
-                Error::http(format!(
-                    "the same URL as page {before}: the server pages in a loop; stopped paging"
-                )),
-                page,
-                &url,
-            ));
-        }
+        check_new_page(&mut fetched, page, &url).map_err(|e| at_page(e, page, &url))?;
         let mut page_call = call.clone();
         page_call.url = url.clone();
-        let bytes = fetch(client, &page_call, policy).map_err(|e| at_page(e, page, &url))?;
-        let body: Map<String, Value> = match serde_json::from_slice(&bytes) {
-            Ok(Value::Object(o)) => o,
-            _ => {
-                return Err(at_page(
-                    Error::http(format!(
-                        "the answer is not a JSON object ({}); stopped paging",
-                        crate::problem::snippet(&bytes)
-                    )),
-                    page,
-                    &url,
-                ))
-            }
-        };
+        let body = fetch(client, &page_call, policy)
+            .and_then(|bytes| page_object(&bytes))
+            .map_err(|e| at_page(e, page, &url))?;
         let items = match body.get(&key) {
             Some(Value::Array(a)) => a.as_slice(),
             _ => &[],
@@ -135,6 +109,32 @@ pub fn run(client: &Client, call: &Call, policy: &Policy, out: &mut dyn Write) -
         current = url;
     }
     write(out, b"]}\n")
+}
+
+/// A page may be fetched only once, and only so many of them.
+fn check_new_page(fetched: &mut HashMap<Url, usize>, page: usize, url: &Url) -> Result<()> {
+    if page > MAX_PAGES {
+        return Err(Error::http(format!(
+            "more than {MAX_PAGES} pages; stopped paging"
+        )));
+    }
+    match fetched.insert(url.clone(), page) {
+        Some(before) => Err(Error::http(format!(
+            "the same URL as page {before}: the server pages in a loop; stopped paging"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A later page's body, which must be a JSON object.
+fn page_object(bytes: &[u8]) -> Result<Map<String, Value>> {
+    match serde_json::from_slice(bytes) {
+        Ok(Value::Object(o)) => Ok(o),
+        _ => Err(Error::http(format!(
+            "the answer is not a JSON object ({}); stopped paging",
+            crate::problem::snippet(bytes)
+        ))),
+    }
 }
 
 /// `e` as it happened at page `n` (`url`); the pages before it are on

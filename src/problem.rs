@@ -40,6 +40,8 @@ pub struct Context {
     /// The base URL of the stored login whose token was sent, if it was one:
     /// then `login` renews it, no dance by hand is needed.
     pub stored_login: Option<String>,
+    /// The request carried a bearer token (OAuth 2.0, a PAT), not a signature.
+    pub bearer: bool,
 }
 
 /// Parses the auth-params of a `WWW-Authenticate: OAuth …` challenge.
@@ -118,6 +120,9 @@ pub fn find_problem(headers: &HeaderMap, body: &[u8]) -> Option<Problem> {
 /// The error for a refused request, or `None` when the response is not an
 /// OAuth refusal (a 2xx, or an ordinary HTTP error such as a 404).
 pub fn refusal(status: u16, headers: &HeaderMap, body: &[u8], ctx: &Context) -> Option<Error> {
+    if ctx.bearer {
+        return bearer_refusal(status, headers, ctx);
+    }
     if let Some(problem) = find_problem(headers, body) {
         return Some(explain(&problem, status, headers, ctx));
     }
@@ -134,6 +139,29 @@ pub fn refusal(status: u16, headers: &HeaderMap, body: &[u8], ctx: &Context) -> 
                 "the access token may be revoked or for another server: run the OAuth dance again".to_string()
             })
     })
+}
+
+/// A bearer token refused: JIRA answers a dead one with its usual
+/// `OAuth realm=...` challenge and no problem worth naming, so a 401 is
+/// the whole story.
+fn bearer_refusal(status: u16, headers: &HeaderMap, ctx: &Context) -> Option<Error> {
+    if let Some(e) = account_refused(headers) {
+        return Some(e);
+    }
+    (status == 401).then(|| bearer_refused(ctx, "HTTP 401"))
+}
+
+/// The error for a bearer token JIRA did not take (`why`: what it answered).
+pub fn bearer_refused(ctx: &Context, why: &str) -> Error {
+    let hint = match &ctx.stored_login {
+        Some(base) => {
+            format!("the stored login may be revoked or expired: run jira-oauth login {base} again")
+        }
+        None => "the token may be revoked, expired or for another server: make a new one in \
+                 JIRA (profile, Personal Access Tokens)"
+            .to_string(),
+    };
+    Error::oauth(format!("JIRA refused the bearer token ({why})")).with_hint(hint)
 }
 
 /// JIRA's Seraph refuses the account itself, usually wanting a CAPTCHA.

@@ -10,7 +10,7 @@ use crate::rsa_backend::{Hash, RsaKey};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use percent_encoding::{percent_decode, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha1::Sha1;
 use sha2::Sha256;
 use std::fmt;
@@ -42,21 +42,9 @@ pub fn percent_encode(s: &str) -> String {
 /// Java's decoder makes it. ([RFC 5849 §3.4.1.3.1](https://www.rfc-editor.org/rfc/rfc5849#section-3.4.1.3.1)
 /// defers to the HTML form rules.)
 pub fn decode_form(text: &[u8]) -> Vec<Param> {
-    text.split(|&b| b == b'&')
-        .filter(|piece| !piece.is_empty())
-        .map(|piece| match piece.iter().position(|&b| b == b'=') {
-            Some(eq) => (form_unescape(&piece[..eq]), form_unescape(&piece[eq + 1..])),
-            None => (form_unescape(piece), String::new()),
-        })
+    url::form_urlencoded::parse(text)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
-}
-
-fn form_unescape(raw: &[u8]) -> String {
-    let spaced: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    String::from_utf8_lossy(&percent_decode(&spaced).collect::<Vec<u8>>()).into_owned()
 }
 
 /// The base string URI: scheme and host in lower case, the port only when it

@@ -1,5 +1,5 @@
 //! URLs as people type them, made into the exact URL that goes on the wire
-//! and is signed (see the contract, `request`: "URLs as typed").
+//! and is signed.
 
 use crate::error::{Error, Result};
 use crate::signature::{decode_form, percent_encode};

@@ -72,7 +72,7 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// The contract's error form: one `jira-oauth: error:` line, maybe a hint,
+/// The error form of every refusal: one `jira-oauth: error:` line, maybe a hint,
 /// nothing else (lines of /usr/bin/time aside).
 fn one_error_line(o: &Output) -> String {
     let err = stderr(o);

@@ -803,27 +803,8 @@ fn completions_man_page_and_examples() {
         "{}",
         &out.stdout[..200]
     );
-    let help = env.jira_oauth(&["--help"]);
-    help.ok();
-    for cmd in [
-        "requestToken",
-        "accessToken",
-        "request",
-        "sign",
-        "login",
-        "logout",
-        "whoami",
-        "keygen",
-        "completions",
-        "man",
-    ] {
-        let out = env.jira_oauth(&[cmd, "--help"]);
-        out.ok();
-        assert!(
-            out.stdout.contains("Example"),
-            "{cmd} --help has no example"
-        );
-    }
+    // Every command's help has an example: tests/help.rs.
+    env.jira_oauth(&["--help"]).ok();
 }
 
 #[test]

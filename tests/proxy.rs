@@ -413,3 +413,21 @@ fn refusals_pass_through_verbose_shows_base_strings_big_forms_are_413() {
     );
     assert!(!log.contains(TOKEN), "{log}");
 }
+
+#[test]
+fn a_personal_access_token_travels_as_the_bearer_to_jira() {
+    let (jira, _) = start_jira("");
+    jira.add_pat("pat-for-the-proxy-test");
+    let mut cmd = command("unused");
+    cmd.env_remove("JIRA_OAUTH_ACCESS_TOKEN")
+        .env("JIRA_OAUTH_PAT", "pat-for-the-proxy-test")
+        .args(["proxy", &jira.base_url(), "--listen", "0"]);
+    let proxy = Proxy::spawn(cmd);
+    let me = body(&proxy.curl(&[&format!("{}/rest/api/2/myself", proxy.url)]));
+    assert!(me.contains("\"name\":\"admin\""), "{me}");
+    let r = jira.last_request().unwrap();
+    assert_eq!(r.header("Authorization"), Some("Bearer pat-for-the-proxy-test"));
+    let (code, log) = proxy.stop();
+    assert_eq!(code, 0);
+    assert!(!log.contains("pat-for-the-proxy-test") && !log.contains(TOKEN), "{log}");
+}

@@ -1,4 +1,4 @@
-//! Every exit code, and every refusal of CLI.md's list, through the real
+//! Every exit code, and every refusal JIRA reports, through the real
 //! binary: one error line naming the problem, and a hint that helps.
 
 mod support;

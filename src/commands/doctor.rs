@@ -5,8 +5,9 @@
 //! Exit 0 when every check passes, else the exit code of the first failing
 //! check (2 key, 3 no answer, 4 OAuth, 1 another HTTP error).
 
+use crate::answers::SMALL_BODY;
 use crate::cli::{DoctorArgs, Global};
-use crate::client::{refuse_plaintext_in_clear, Call, Client, SMALL_BODY};
+use crate::client::{refuse_plaintext_in_clear, Call, Client};
 use crate::config::{Config, TokenWant, Wants};
 use crate::error::{Error, Kind, Result};
 use crate::myself::{self, myself};
@@ -67,9 +68,15 @@ pub fn run(g: &Global, a: &DoctorArgs) -> Result<()> {
             base: a.jira_base_url.as_deref(),
             token: TokenWant::Optional(a.token.as_deref()),
             needs_base: true,
+            bearer: true,
             ..Default::default()
         },
     );
+    // A bearer login (OAuth 2.0, a PAT) needs no key: its own checks.
+    if let Some(config) = config.as_ref().ok().filter(|c| c.bearer()) {
+        check_bearer(config, &mut r)?;
+        return finish(r);
+    }
     // A bad base URL (or login) still leaves the key to check.
     let (config, base_error) = match config {
         Ok(c) => (c, None),
@@ -83,6 +90,10 @@ pub fn run(g: &Global, a: &DoctorArgs) -> Result<()> {
             r.fail_with("base URL", &e);
         }
     }
+    finish(r)
+}
+
+fn finish(r: Report) -> Result<()> {
     crate::output::print_stdout(r.out.as_bytes())?;
     match r.first_failure {
         None => Ok(()),
@@ -265,6 +276,72 @@ fn check_consumer(client: &Client, url: &url::Url, r: &mut Report) {
 fn check_token(config: &Config, client: &Client, r: &mut Report) -> Result<()> {
     let call = config.call(Method::GET, config.endpoint(myself::PATH)?);
     match myself(client, &call) {
+        Ok(me) => r.pass("access token", &format!("works: signed in as {me}")),
+        Err(e) => r.fail_with("access token", &e),
+    }
+    Ok(())
+}
+
+/// An OAuth 2.0 login (the provider, the expiry, the scope, the token) or
+/// a PAT (the token). Never refreshes: a refresh rotates the refresh token,
+/// and a check should change nothing.
+fn check_bearer(config: &Config, r: &mut Report) -> Result<()> {
+    let token = config.token.as_ref().expect("a bearer token");
+    let base = token
+        .stored_for
+        .clone()
+        .map_or_else(|| config.base().map(str::to_string), Ok)?;
+    let entry = crate::credentials::Store::default_location()?
+        .load()?
+        .logins
+        .get(&base)
+        .cloned()
+        .filter(|_| token.stored_for.is_some());
+    r.pass("login", &format!("{} for {base}", token.kind.describe()));
+    let transport = transport::Transport::new(config.transport.clone())?;
+    let mut expired = false;
+    if let Some(o) = entry.as_ref().and_then(|e| e.oauth2.as_ref()) {
+        let provider = crate::oauth2_client::Provider::of(&base, o);
+        match provider
+            .authorization(&o.scope)
+            .and_then(|a| crate::commands::oauth2_login::probe(&transport, &a.url, &o.redirect_uri))
+        {
+            Ok(()) => r.pass(
+                "OAuth 2.0 provider",
+                "JIRA answers at /rest/oauth2/latest/authorize",
+            ),
+            Err(e) => r.fail_with("OAuth 2.0 provider", &e),
+        }
+        let now = crate::client::unix_time(SystemTime::now());
+        match o.expires_at {
+            Some(at) if at <= now => {
+                expired = true;
+                r.warn(
+                    "expiry",
+                    &format!("the access token expired {} s ago", now - at),
+                    "none needed: the next request refreshes it",
+                );
+            }
+            Some(at) => r.pass(
+                "expiry",
+                &format!("the access token has {} s left", at - now),
+            ),
+            None => r.pass("expiry", "JIRA gave the access token no expiry"),
+        }
+        r.pass("scope", &o.scope);
+    }
+    if expired {
+        r.skip(
+            "access token",
+            "expired (doctor does not spend the refresh token)",
+        );
+        return Ok(());
+    }
+    // A client that does not refresh: the token is checked as it is.
+    let mut call = config.call(Method::GET, crate::urls::endpoint(&base, myself::PATH)?);
+    call.stored_login = Some(base.clone());
+    let client = Client::without_refresh(config)?;
+    match myself(&client, &call) {
         Ok(me) => r.pass("access token", &format!("works: signed in as {me}")),
         Err(e) => r.fail_with("access token", &e),
     }

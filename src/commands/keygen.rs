@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::keys::{fingerprint_sha256, public_key_pem};
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::RsaPrivateKey;
+use std::path::Path;
 
 /// Below 2048 bits RSA is no longer considered safe (NIST SP 800-131A);
 /// above 8192 generation takes minutes for no gain.
@@ -29,21 +30,7 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
     let private_path = dir.join("private.pem");
     let public_path = dir.join("public.pem");
     if !a.force {
-        let existing: Vec<String> = [&private_path, &public_path]
-            .iter()
-            .filter(|p| p.exists())
-            .map(|p| p.display().to_string())
-            .collect();
-        if !existing.is_empty() {
-            return Err(Error::usage(format!(
-                "{} already exists; nothing was written",
-                existing.join(" and ")
-            ))
-            .with_hint(
-                "pass --force to replace it (JIRA's Application Link then needs the new public key), \
-                 or --out another directory",
-            ));
-        }
+        refuse_existing(&[&private_path, &public_path])?;
     }
     atomic_file::create_private_dir(&dir)?;
 
@@ -61,8 +48,44 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
     private.commit()?;
     public.commit()?;
 
+    let consumer_key = g
+        .consumer_key
+        .as_deref()
+        .unwrap_or(crate::config::DEFAULT_CONSUMER_KEY);
+    let text = instructions(&key, &private_path, &public_path, &public_pem, consumer_key);
+    crate::output::print_stdout(text.as_bytes())
+}
+
+/// Without --force, existing key files stay as they are.
+fn refuse_existing(paths: &[&Path]) -> Result<()> {
+    let existing: Vec<String> = paths
+        .iter()
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if existing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "{} already exists; nothing was written",
+        existing.join(" and ")
+    ))
+    .with_hint(
+        "pass --force to replace it (JIRA's Application Link then needs the new public key), \
+         or --out another directory",
+    ))
+}
+
+/// What was written, and what to enter in JIRA's Application Link.
+fn instructions(
+    key: &RsaPrivateKey,
+    private_path: &Path,
+    public_path: &Path,
+    public_pem: &str,
+    consumer_key: &str,
+) -> String {
     let default_key = crate::config_dir().map(|d| d.join("private.pem"));
-    let key_note = if default_key.as_deref() == Some(private_path.as_path()) {
+    let key_note = if default_key.as_deref() == Some(private_path) {
         "jira-oauth uses it by default.".to_string()
     } else {
         format!(
@@ -70,7 +93,7 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
             crate::output::shell_quote(&private_path.display().to_string())
         )
     };
-    let text = format!(
+    format!(
         "Wrote {private} (private key, mode 0600; keep it secret) and {public}.\n\
          {key_note}\n\
          Public key fingerprint: {fp}\n\
@@ -91,11 +114,7 @@ pub fn run(g: &Global, a: &KeygenArgs) -> Result<()> {
          {public_pem}",
         private = private_path.display(),
         public = public_path.display(),
-        fp = fingerprint_sha256(&key),
-        ck = g
-            .consumer_key
-            .as_deref()
-            .unwrap_or(crate::config::DEFAULT_CONSUMER_KEY),
-    );
-    crate::output::print_stdout(text.as_bytes())
+        fp = fingerprint_sha256(key),
+        ck = consumer_key,
+    )
 }

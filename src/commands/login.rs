@@ -5,7 +5,7 @@
 use super::{authorize_url, read_token};
 use crate::cli::{Global, LoginArgs, LogoutArgs, WhoamiArgs};
 use crate::config::{check_token, Config, TokenWant, Wants};
-use crate::credentials::{self, Entry, Store};
+use crate::credentials::{self, Entry, Kind, Store};
 use crate::error::{Error, Result};
 use crate::myself::{self, myself};
 use crate::signature::decode_form;
@@ -17,14 +17,46 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
+    if !a.extra.is_empty() {
+        // Not printed back: it may well be a token typed by habit.
+        return Err(Error::usage(format!(
+            "login takes one argument, JIRA's base URL; {} more given (not shown)",
+            a.extra.len()
+        ))
+        .with_hint(
+            "a personal access token is read from JIRA_OAUTH_PAT, stdin or a prompt, never \
+             from the command line (shell history, ps)",
+        ));
+    }
+    if !a.oauth2 && (a.paste || a.client_secret_file.is_some()) {
+        return Err(
+            Error::usage("--paste and --client-secret-file belong to an OAuth 2.0 login")
+                .with_hint("add --oauth2"),
+        );
+    }
     let (base, port) = base_and_port(a, g.base_url.as_deref())?;
-    let config = Config::resolve(
+    let resolved = Config::resolve(
         g,
         Wants {
             base: Some(&base),
             ..Default::default()
         },
-    )?;
+    );
+    if a.pat {
+        let config = resolved.map_err(|e| {
+            if e.exit_code() == 2 && !base.contains("://") {
+                Error::usage("login --pat: the argument is not JIRA's base URL (not shown)")
+                    .with_hint("jira-oauth login https://jira.example.com --pat; the token comes from JIRA_OAUTH_PAT, stdin or a prompt")
+            } else {
+                e
+            }
+        })?;
+        return super::pat::login(config);
+    }
+    if a.oauth2 {
+        return super::oauth2_login::login(resolved?, a);
+    }
+    let config = resolved?;
     let base = config.base()?;
     let store = Store::default_location()?;
     // A broken credentials file stops us before the user approves anything.
@@ -85,6 +117,7 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
         token: access.token,
         token_secret: access.token_secret,
         obtained_at: credentials::now_rfc3339(),
+        ..Default::default()
     };
     store.update(|l| l.logins.insert(base.to_string(), entry.clone()))?;
     let mut call = config.call(Method::GET, myself_url);
@@ -105,15 +138,39 @@ pub fn logout(g: &Global, a: &LogoutArgs) -> Result<()> {
     )?;
     let base = config.base()?;
     let store = Store::default_location()?;
+    // RFC 7009: revoke the refresh token (its access token goes with it at
+    // JIRA) before forgetting it; a failure is only a warning.
+    let stored = store.load()?.logins.get(base).cloned();
+    let mut revoked = false;
+    if let Some(o) = stored.as_ref().and_then(|e| e.oauth2.as_ref()) {
+        let mut opts = config.transport.clone();
+        opts.redact
+            .extend([o.client_secret.clone(), o.refresh_token.clone()]);
+        let done = crate::transport::Transport::new(opts)
+            .and_then(|t| crate::oauth2_client::Provider::of(base, o).revoke(&t, &o.refresh_token));
+        match done {
+            Ok(()) => revoked = true,
+            Err(e) => crate::warn(&format!(
+                "could not revoke the refresh token at JIRA ({e}); it stays valid there until \
+                 it expires or an admin revokes it"
+            )),
+        }
+    }
     let had = if store.path.exists() {
-        store.update(|l| l.logins.remove(base).is_some())?
+        store.update(|l| l.logins.remove(base))?
     } else {
-        false
+        None
     };
-    let text = if had {
-        format!("Logged out of {base}: its access token is forgotten\n")
-    } else {
-        format!("No login stored for {base}: nothing to forget\n")
+    let text = match had.map(|e| e.kind) {
+        Some(Kind::Pat) => format!(
+            "Logged out of {base}: its personal access token is forgotten here; to revoke it, \
+             use JIRA's profile page (Personal Access Tokens)\n"
+        ),
+        Some(Kind::Oauth2) if revoked => {
+            format!("Logged out of {base}: its OAuth 2.0 tokens are revoked and forgotten\n")
+        }
+        Some(_) => format!("Logged out of {base}: its access token is forgotten\n"),
+        None => format!("No login stored for {base}: nothing to forget\n"),
     };
     crate::output::print_stdout(text.as_bytes())
 }
@@ -125,6 +182,7 @@ pub fn whoami(g: &Global, a: &WhoamiArgs) -> Result<()> {
             base: a.jira_base_url.as_deref(),
             token: TokenWant::Required(None),
             needs_base: true,
+            bearer: true,
             ..Default::default()
         },
     )?;
@@ -134,7 +192,20 @@ pub fn whoami(g: &Global, a: &WhoamiArgs) -> Result<()> {
     };
     let url = urls::endpoint(base, myself::PATH)?;
     let me = myself(&config.client()?, &config.call(Method::GET, url))?;
-    crate::output::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
+    let kind = config.token.as_ref().map_or(Kind::Oauth1, |t| t.kind);
+    crate::output::print_stdout(
+        format!("Logged in to {base} as {me}{}\n", with_kind(kind)).as_bytes(),
+    )
+}
+
+/// How a login names its kind after `as <user>`; OAuth 1.0a, the first
+/// kind, keeps the line it always had.
+fn with_kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Oauth1 => "",
+        Kind::Oauth2 => " with OAuth 2.0",
+        Kind::Pat => " with a personal access token",
+    }
 }
 
 /// `login URL --listen` and `login --listen URL` both work: an optional
@@ -160,7 +231,7 @@ fn base_and_port(a: &LoginArgs, base_url: Option<&str>) -> Result<(String, Optio
     }
 }
 
-fn open_browser(url: &str) {
+pub(super) fn open_browser(url: &str) {
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else {
@@ -320,7 +391,7 @@ fn serve(mut stream: TcpStream, token: &str) -> Option<String> {
 }
 
 /// The request line's target of a GET; the headers are read and dropped.
-fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+pub(super) fn read_request_target(stream: &mut TcpStream) -> Option<String> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 1024];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
@@ -340,7 +411,7 @@ fn read_request_target(stream: &mut TcpStream) -> Option<String> {
     Some(target.to_string())
 }
 
-fn respond(stream: &mut TcpStream, status: &str, text: &str) {
+pub(super) fn respond(stream: &mut TcpStream, status: &str, text: &str) {
     let body = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>jira-oauth</title></head>\
          <body><p>{text}</p></body></html>\n"

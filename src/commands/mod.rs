@@ -5,14 +5,18 @@ mod access_token;
 mod doctor;
 mod keygen;
 mod login;
+pub(crate) mod oauth2_login;
+mod pat;
 mod proxy;
 mod pubkey;
 mod request;
 mod request_token;
 mod sign;
+mod token;
 
+use crate::answers::SMALL_BODY;
 use crate::cli::{Cli, Command};
-use crate::client::{Call, Client, SMALL_BODY};
+use crate::client::{Call, Client};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::signature::percent_encode;
@@ -28,6 +32,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Login(a) => login::login(g, &a),
         Command::Logout(a) => login::logout(g, &a),
         Command::Whoami(a) => login::whoami(g, &a),
+        Command::Token(a) => token::run(g, &a),
         Command::Keygen(a) => keygen::run(g, &a),
         Command::Completions(a) => {
             let mut out = Vec::new();

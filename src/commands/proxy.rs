@@ -30,6 +30,7 @@ pub fn run(g: &Global, a: &ProxyArgs) -> Result<()> {
             targets: &[],
             token: TokenWant::Required(None),
             needs_base: true,
+            bearer: true,
         },
     )?;
     let base = config.base()?.to_string();

@@ -7,13 +7,12 @@ use crate::client::{Call, Client, Prepared};
 use crate::config::{Config, TokenWant, Wants};
 use crate::error::{Error, Kind, Result};
 use crate::outgoing::Outgoing;
+use crate::output::Sink;
 use crate::retry_redirect::{self, Policy};
 use crate::{paginate, transport, urls};
 use reqwest::Method;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
@@ -33,6 +32,7 @@ pub fn run(g: &Global, a: &RequestArgs) -> Result<()> {
         Wants {
             targets,
             token: TokenWant::Required(token.as_deref()),
+            bearer: true,
             ..Default::default()
         },
     )?;
@@ -141,7 +141,7 @@ impl Job<'_> {
     /// the exit code. A failed output always ends it.
     fn settle(&self, r: Result<()>, out: &mut Sink) -> Result<()> {
         let Err(e) = r else { return Ok(()) };
-        if let Some(broken) = out.broken.take() {
+        if let Some(broken) = out.take_failure() {
             return Err(broken);
         }
         if !self.keep_going || e.kind == Kind::ClosedPipe {
@@ -220,80 +220,6 @@ impl Job<'_> {
             }
             Ok(())
         })
-    }
-}
-
-/// Where the bodies go: stdout, or the `-o` file, created (or truncated)
-/// on the first write, as curl does, so a failed request leaves none.
-struct Sink {
-    path: Option<PathBuf>,
-    file: Option<BufWriter<File>>,
-    stdout: std::io::StdoutLock<'static>,
-    /// Why the output failed, if it did (a closed pipe, a full disk).
-    broken: Option<Error>,
-}
-
-impl Sink {
-    fn new(path: Option<PathBuf>) -> Sink {
-        Sink {
-            path,
-            file: None,
-            stdout: std::io::stdout().lock(),
-            broken: None,
-        }
-    }
-
-    fn target(&mut self) -> std::io::Result<&mut dyn Write> {
-        let Some(path) = &self.path else {
-            return Ok(&mut self.stdout);
-        };
-        if self.file.is_none() {
-            let f = File::create(path).inspect_err(|e| {
-                self.broken = Some(Error::usage(format!(
-                    "cannot create the output file {}: {}",
-                    path.display(),
-                    crate::io_reason(e)
-                )));
-            })?;
-            self.file = Some(BufWriter::new(f));
-        }
-        Ok(self.file.as_mut().expect("just opened"))
-    }
-
-    fn note(&mut self, r: std::io::Result<usize>) -> std::io::Result<usize> {
-        if let Err(e) = &r {
-            if self.broken.is_none() {
-                self.broken = Some(crate::output::write_error(e));
-            }
-        }
-        r
-    }
-
-    /// All written and flushed; after a run without failure the file
-    /// exists even for an empty body (as curl's).
-    fn finish(mut self, succeeded: bool) -> Result<()> {
-        let r = if succeeded || self.file.is_some() {
-            self.target().and_then(|t| t.flush())
-        } else {
-            Ok(())
-        };
-        match (r, self.broken.take()) {
-            (_, Some(e)) => Err(e),
-            (Err(e), None) => Err(crate::output::write_error(&e)),
-            (Ok(()), None) => Ok(()),
-        }
-    }
-}
-
-impl Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let r = self.target().and_then(|t| t.write(buf));
-        self.note(r)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        let r = self.target().and_then(|t| t.flush()).map(|_| 0);
-        self.note(r).map(|_| ())
     }
 }
 

@@ -21,7 +21,7 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
         g,
         Wants {
             targets: std::slice::from_ref(target),
-            token: TokenWant::Optional(a.token.as_deref()),
+            token: TokenWant::Optional(a.protocol.token.as_deref()),
             ..Default::default()
         },
     )?;
@@ -38,10 +38,13 @@ pub fn run(g: &Global, a: &SignArgs) -> Result<()> {
         consumer_key: config.consumer_key.clone(),
         token: call.token.clone(),
         token_secret: call.token_secret.clone(),
-        callback: a.callback.clone(),
-        verifier: a.verifier.clone(),
-        timestamp: a.timestamp.unwrap_or_else(|| unix_time(SystemTime::now())),
-        nonce: a.nonce.clone().unwrap_or_else(new_nonce),
+        callback: a.protocol.callback.clone(),
+        verifier: a.protocol.verifier.clone(),
+        timestamp: a
+            .protocol
+            .timestamp
+            .unwrap_or_else(|| unix_time(SystemTime::now())),
+        nonce: a.protocol.nonce.clone().unwrap_or_else(new_nonce),
     };
     let form = body::signed_form(method, out.body.as_ref());
     let signed = oauth::sign(method.as_str(), url, form, &protocol, &config.signer()?);

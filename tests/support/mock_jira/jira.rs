@@ -25,6 +25,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+#[path = "oauth2_provider.rs"]
+pub mod oauth2_provider;
+
 pub type RouteFn = Arc<dyn Fn(&Recorded) -> Response + Send + Sync>;
 pub type TokenHook = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -97,6 +100,22 @@ struct Inner {
     requests: Vec<Recorded>,
     routes: Vec<Route>,
     on_request_token: Option<TokenHook>,
+    /// Bearer tokens REST takes (PATs, OAuth 2.0 access tokens), by value.
+    bearers: HashMap<String, Bearer>,
+    oauth2: oauth2_provider::Provider,
+}
+
+/// The server's clock, with the lock already held.
+fn now_of(inner: &Inner) -> i64 {
+    real_now() + inner.mode.clock_offset_secs
+}
+
+/// A token JIRA takes as `Authorization: Bearer` on every REST route.
+#[derive(Clone, Debug)]
+pub struct Bearer {
+    /// By the server's clock; `None` never expires (a PAT made without one).
+    pub expires_at: Option<i64>,
+    pub revoked: bool,
 }
 
 pub struct Shared {
@@ -470,6 +489,9 @@ impl Shared {
         }
         if local == "/plugins/servlet/oauth/authorize" {
             return self.authorize(rec);
+        }
+        if let Some(r) = self.oauth2_endpoint(rec, &local) {
+            return r;
         }
         if self.mode().captcha {
             rec.outcome = Outcome::Problem("CAPTCHA_CHALLENGE".into());
@@ -888,11 +910,58 @@ impl Shared {
         }
     }
 
+    pub fn add_bearer(&self, token: &str, expires_at: Option<i64>) {
+        self.lock().bearers.insert(
+            token.to_string(),
+            Bearer {
+                expires_at,
+                revoked: false,
+            },
+        );
+    }
+
+    pub fn revoke_bearer(&self, token: &str) {
+        if let Some(b) = self.lock().bearers.get_mut(token) {
+            b.revoked = true;
+        }
+    }
+
+    /// Whether REST takes this bearer token now.
+    fn bearer_ok(&self, token: &str) -> bool {
+        let now = self.now();
+        self.lock()
+            .bearers
+            .get(token)
+            .is_some_and(|b| !b.revoked && b.expires_at.is_none_or(|e| now < e))
+    }
+
     /// Authenticates as JIRA's REST layer does, then calls `f`.
     fn rest(&self, rec: &mut Recorded, f: impl FnOnce(&Recorded) -> Response) -> Response {
         if self.mode().anonymous {
             rec.outcome = Outcome::Unchecked;
             return f(rec).header("X-AUSERNAME", "anonymous");
+        }
+        let bearer = rec.header("Authorization").and_then(|a| {
+            let (scheme, token) = a.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("Bearer")
+                .then(|| token.trim().to_string())
+        });
+        if let Some(token) = bearer {
+            if !self.bearer_ok(&token) {
+                // JIRA answers a dead bearer with its OAuth 1.0a challenge.
+                rec.outcome = Outcome::Problem("bearer_refused".into());
+                return Response::json(
+                    401,
+                    &json!({"message": "Client must be authenticated to access this resource.", "status-code": 401}),
+                )
+                .header(
+                    "WWW-Authenticate",
+                    format!("OAuth realm=\"{}\"", oauth::encode(&self.base_url)),
+                );
+            }
+            rec.outcome = Outcome::Ok;
+            return f(rec);
         }
         if !rec.params.iter().any(|p| p.name.starts_with("oauth_")) {
             rec.outcome = Outcome::Unauthenticated;

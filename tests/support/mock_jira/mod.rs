@@ -17,6 +17,8 @@ use std::time::Instant;
 #[allow(unused_imports)]
 pub use http::{Request, Response};
 #[allow(unused_imports)]
+pub use jira::oauth2_provider::{OAuth2Client, Provider};
+#[allow(unused_imports)]
 pub use oauth::{Param, Problem, Source};
 
 pub const TEST_CONSUMER_KEY: &str = "hardcoded-consumer";
@@ -358,6 +360,32 @@ impl MockJira {
     /// Makes the token revoked (`token_revoked`).
     pub fn revoke_token(&self, token: &str) {
         self.shared.revoke_token(token);
+    }
+
+    /// A personal access token that REST takes as a bearer from now on.
+    pub fn add_pat(&self, token: &str) {
+        self.shared.add_bearer(token, None);
+    }
+
+    /// The bearer token (a PAT, an OAuth 2.0 access token) is refused from now on.
+    pub fn revoke_bearer(&self, token: &str) {
+        self.shared.revoke_bearer(token);
+    }
+
+    /// Makes this JIRA an OAuth 2.0 provider (8.22+) with this incoming link.
+    pub fn oauth2_register(&self, client: OAuth2Client) {
+        self.shared.oauth2_register(client);
+    }
+
+    /// The provider's state, read or changed.
+    pub fn oauth2<R>(&self, f: impl FnOnce(&mut Provider) -> R) -> R {
+        self.shared.oauth2(f)
+    }
+
+    /// A logged-in user answers the consent page of `authorize_url`: the
+    /// URL JIRA sends the browser to next, or the error page's status.
+    pub fn oauth2_consent(&self, authorize_url: &str, allow: bool) -> Result<String, u16> {
+        self.shared.oauth2_consent(authorize_url, allow)
     }
 
     /// Ages every token by `secs`, so that expiry needs no sleeping.

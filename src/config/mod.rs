@@ -7,14 +7,21 @@
 
 use crate::cli::{Format, Global};
 use crate::client::{Call, Client};
-use crate::credentials::{Entry, Logins, Store};
+use crate::credentials::{Kind, Logins, Store};
 use crate::error::{Error, Result};
 use crate::oauth::AuthIn;
 use crate::rsa_backend::RsaKey;
 use crate::signature::{SignatureMethod, Signer};
 use crate::{keys, transport, urls};
+
+mod given;
+mod stored;
+
+use given::given_token;
+pub use given::{check_token, env_pat};
 use reqwest::Method;
 use std::path::PathBuf;
+use stored::{only_base, stored_token};
 use url::Url;
 
 /// The Java sample's consumer key, used when none is given or stored.
@@ -32,6 +39,9 @@ pub struct Wants<'a> {
     pub token: TokenWant<'a>,
     /// The base URL is needed even without paths (`doctor`, `whoami`).
     pub needs_base: bool,
+    /// A bearer token (OAuth 2.0, a PAT, `JIRA_OAUTH_PAT`) serves as well
+    /// as an OAuth 1.0a one; `sign` prints OAuth 1.0a headers only.
+    pub bearer: bool,
 }
 
 /// Whether a command uses an access token.
@@ -49,10 +59,14 @@ pub enum TokenWant<'a> {
 /// The access token in play and where it came from.
 #[derive(Clone)]
 pub struct Token {
+    /// OAuth 1.0a tokens are signed for; the others travel as bearers.
+    pub kind: Kind,
     pub token: String,
     pub secret: String,
     /// The base URL of the stored login it came from, if it did.
     pub stored_for: Option<String>,
+    /// An OAuth 2.0 token with under a minute left (refreshed first).
+    pub expiring: bool,
 }
 
 /// Everything a command needs, resolved once.
@@ -79,7 +93,7 @@ impl Config {
     /// Resolves the settings for what the command `wants`: the stored
     /// logins are read only when a token or a base URL must come from them.
     pub fn resolve(g: &Global, wants: Wants<'_>) -> Result<Config> {
-        let given_token = given_token(wants.token)?;
+        let given_token = given_token(wants.token, wants.bearer)?;
         let has_path = wants.targets.iter().any(|t| is_path(t));
         let explicit_base = wants
             .base
@@ -107,10 +121,12 @@ impl Config {
         }
         let consumer_key = g.consumer_key.clone();
         let token = match given_token {
-            Some(t) => Some(Token {
+            Some((kind, t)) => Some(Token {
+                kind,
                 token: t,
                 secret: g.token_secret.clone().unwrap_or_default(),
                 stored_for: None,
+                expiring: false,
             }),
             None => stored_token(g, &logins, wants, &resolved, base_url.as_deref())?,
         };
@@ -124,19 +140,7 @@ impl Config {
             .or(stored_consumer)
             .unwrap_or_else(|| DEFAULT_CONSUMER_KEY.to_string());
 
-        let mut redact: Vec<String> = g.consumer_secret.iter().cloned().collect();
-        redact.extend(token.as_ref().map(|t| t.secret.clone()));
-        redact.retain(|s| !s.is_empty());
-        let https = resolved
-            .iter()
-            .map(Url::scheme)
-            .chain(
-                base_url
-                    .as_deref()
-                    .and_then(|b| b.split_once("://"))
-                    .map(|(s, _)| s),
-            )
-            .any(|s| s.eq_ignore_ascii_case("https"));
+        let transport = transport_options(g, token.as_ref(), &resolved, base_url.as_deref());
         Ok(Config {
             consumer_key,
             signature_method: g.signature_method,
@@ -148,14 +152,7 @@ impl Config {
             urls: resolved,
             auth_in: g.auth_in,
             format: g.format,
-            transport: transport::Options {
-                cacert: g.cacert.clone(),
-                insecure: g.insecure,
-                timeout: g.timeout,
-                verbose: g.verbose,
-                redact,
-                system_roots: https,
-            },
+            transport,
         })
     }
 
@@ -222,15 +219,28 @@ impl Config {
         !self.consumer_secret.is_empty()
     }
 
-    /// A client that signs with this configuration's key.
+    /// A client that signs with this configuration's key; with a bearer
+    /// token no key is needed (nor loaded).
     pub fn client(&self) -> Result<Client> {
+        if self.bearer() {
+            return Client::new(self, crate::client::unused_signer()?);
+        }
         Client::new(self, self.signer()?)
+    }
+
+    /// Whether the token in play travels as a bearer (OAuth 2.0, PAT).
+    pub fn bearer(&self) -> bool {
+        self.token.as_ref().is_some_and(|t| t.kind.is_bearer())
     }
 
     /// A call to `url` carrying this configuration's token, if any.
     pub fn call(&self, method: Method, url: Url) -> Call {
         let mut call = Call::new(method, url);
         match &self.token {
+            Some(t) if t.kind.is_bearer() => {
+                call.bearer = Some(t.token.clone());
+                call.stored_login = t.stored_for.clone();
+            }
             Some(t) => {
                 call.token = Some(t.token.clone());
                 call.token_secret = t.secret.clone();
@@ -242,143 +252,41 @@ impl Config {
     }
 }
 
+/// How to reach the server, with every secret in play kept out of `-v`;
+/// the system's CA roots only when something is https (they cost start-up).
+fn transport_options(
+    g: &Global,
+    token: Option<&Token>,
+    urls: &[Url],
+    base: Option<&str>,
+) -> transport::Options {
+    let mut redact: Vec<String> = g.consumer_secret.iter().cloned().collect();
+    redact.extend(token.map(|t| t.secret.clone()));
+    // A bearer token is the whole credential (RFC 6750 §5.1).
+    redact.extend(
+        token
+            .filter(|t| t.kind.is_bearer())
+            .map(|t| t.token.clone()),
+    );
+    redact.retain(|s| !s.is_empty());
+    let https = urls
+        .iter()
+        .map(Url::scheme)
+        .chain(base.and_then(|b| b.split_once("://")).map(|(s, _)| s))
+        .any(|s| s.eq_ignore_ascii_case("https"));
+    transport::Options {
+        cacert: g.cacert.clone(),
+        insecure: g.insecure,
+        timeout: g.timeout,
+        verbose: g.verbose,
+        redact,
+        system_roots: https,
+    }
+}
+
 /// A path under the base URL rather than a whole URL.
 fn is_path(target: &str) -> bool {
     target.trim_start().starts_with('/')
-}
-
-/// The token given as an argument, else in `JIRA_OAUTH_ACCESS_TOKEN`;
-/// checked to be one non-blank line.
-fn given_token(want: TokenWant<'_>) -> Result<Option<String>> {
-    let arg = match want {
-        TokenWant::Unused => return Ok(None),
-        TokenWant::Required(a) | TokenWant::Optional(a) => a,
-    };
-    let token = arg
-        .map(str::to_string)
-        .or_else(|| std::env::var("JIRA_OAUTH_ACCESS_TOKEN").ok());
-    match token {
-        Some(t) => {
-            check_token("access token", &t)?;
-            Ok(Some(t.trim().to_string()))
-        }
-        None => Ok(None),
-    }
-}
-
-/// A token given on the command line: not blank, one line.
-pub fn check_token(what: &str, token: &str) -> Result<()> {
-    if token.trim().is_empty() {
-        return Err(Error::usage(format!("the {what} is empty")));
-    }
-    if token.chars().any(char::is_control) {
-        return Err(
-            Error::usage(format!("the {what} holds a control character (a newline?)"))
-                .with_hint("copy the value alone, without line breaks"),
-        );
-    }
-    Ok(())
-}
-
-/// The only stored login's base URL; several are ambiguous when one must
-/// be chosen (for a path, or for its token).
-fn only_base(logins: &Logins, must_choose: bool) -> Result<Option<String>> {
-    if must_choose && logins.logins.len() > 1 {
-        return Err(Error::usage(format!(
-            "several logins are stored, and none is named: {}",
-            logins.bases()
-        ))
-        .with_hint(
-            "name one (as the argument, or with --base-url or JIRA_BASE_URL), or give full URLs",
-        ));
-    }
-    Ok(logins.only().map(|(b, _)| b.to_string()))
-}
-
-/// The stored login that every URL (or the base URL) falls under.
-fn stored_token(
-    g: &Global,
-    logins: &Logins,
-    wants: Wants<'_>,
-    resolved: &[Url],
-    base: Option<&str>,
-) -> Result<Option<Token>> {
-    let required = matches!(wants.token, TokenWant::Required(_));
-    let base_url = base.map(urls::parse).transpose()?;
-    let looked_up: Vec<&Url> = if resolved.is_empty() {
-        base_url.iter().collect()
-    } else {
-        resolved.iter().collect()
-    };
-    // The request-token call never carries a token.
-    if looked_up
-        .iter()
-        .any(|u| u.path().ends_with("/plugins/servlet/oauth/request-token"))
-    {
-        return Ok(None);
-    }
-    let mut found: Option<(&str, &Entry)> = None;
-    for url in &looked_up {
-        let Some(hit) = logins.lookup(url) else {
-            if !required {
-                return Ok(None);
-            }
-            return Err(Error::usage(format!(
-                "no access token: none given, JIRA_OAUTH_ACCESS_TOKEN is not set, \
-                 and no login is stored for {url}"
-            ))
-            .with_hint(format!(
-                "run jira-oauth login {}, or give the token as the first argument",
-                url.origin().ascii_serialization()
-            )));
-        };
-        match found {
-            Some((b, _)) if b != hit.0 => {
-                return Err(Error::usage(format!(
-                    "the URLs fall under different logins ({b} and {}); request them one login at a time",
-                    hit.0
-                )))
-            }
-            _ => found = Some(hit),
-        }
-    }
-    let Some((base, entry)) = found else {
-        if required {
-            return Err(Error::usage(
-                "no access token: none given, JIRA_OAUTH_ACCESS_TOKEN \
-                 is not set, and no login is stored",
-            )
-            .with_hint(
-                "run jira-oauth login JIRA_BASE_URL, or give the token as the first argument",
-            ));
-        }
-        return Ok(None);
-    };
-    if let Some(k) = g
-        .consumer_key
-        .as_deref()
-        .filter(|k| *k != entry.consumer_key)
-    {
-        if !required {
-            return Ok(None);
-        }
-        return Err(Error::usage(format!(
-            "the login stored for {base} was made with consumer key '{}', not '{k}'",
-            entry.consumer_key
-        ))
-        .with_hint(format!(
-            "drop --consumer-key (and JIRA_OAUTH_CONSUMER_KEY), or run jira-oauth login {base} --consumer-key {k}"
-        )));
-    }
-    check_token("stored access token", &entry.token)?;
-    Ok(Some(Token {
-        token: entry.token.trim().to_string(),
-        secret: g
-            .token_secret
-            .clone()
-            .unwrap_or_else(|| entry.token_secret.clone()),
-        stored_for: Some(base.to_string()),
-    }))
 }
 
 /// An absolute URL as typed, or a path under the base URL (context path kept).
