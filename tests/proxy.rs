@@ -233,7 +233,9 @@ fn the_gate() {
                 .contains("www-authenticate: bearer realm=\"jira-oauth proxy\""),
         "{text}"
     );
-    let (_, b) = split_head(&out.stdout);
+    let (head, b) = split_head(&out.stdout);
+    let length = format!("content-length: {}", b.len());
+    assert!(head.to_ascii_lowercase().contains(&length), "{head}");
     let v: Value = serde_json::from_slice(&b).unwrap();
     assert!(v["errorMessages"][0]
         .as_str()
@@ -426,8 +428,14 @@ fn a_personal_access_token_travels_as_the_bearer_to_jira() {
     let me = body(&proxy.curl(&[&format!("{}/rest/api/2/myself", proxy.url)]));
     assert!(me.contains("\"name\":\"admin\""), "{me}");
     let r = jira.last_request().unwrap();
-    assert_eq!(r.header("Authorization"), Some("Bearer pat-for-the-proxy-test"));
+    assert_eq!(
+        r.header("Authorization"),
+        Some("Bearer pat-for-the-proxy-test")
+    );
     let (code, log) = proxy.stop();
     assert_eq!(code, 0);
-    assert!(!log.contains("pat-for-the-proxy-test") && !log.contains(TOKEN), "{log}");
+    assert!(
+        !log.contains("pat-for-the-proxy-test") && !log.contains(TOKEN),
+        "{log}"
+    );
 }

@@ -48,6 +48,8 @@ pub struct Answer {
     rewriter: Option<Rewriter>,
     done: bool,
     log: LogLine,
+    /// The length of a body of the proxy's own, sent as Content-Length.
+    exact: Option<u64>,
 }
 
 impl Answer {
@@ -57,12 +59,16 @@ impl Answer {
             rewriter,
             done: false,
             log,
+            exact: None,
         }
     }
 
     fn whole(bytes: Bytes, log: LogLine) -> Answer {
+        let len = bytes.len() as u64;
         let chunks = futures_util::stream::once(async move { Ok(bytes) });
-        Answer::streamed(Box::pin(chunks), None, log)
+        let mut answer = Answer::streamed(Box::pin(chunks), None, log);
+        answer.exact = Some(len);
+        answer
     }
 }
 
@@ -109,6 +115,13 @@ impl Body for Answer {
 
     fn is_end_stream(&self) -> bool {
         self.done
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self.exact {
+            Some(n) if !self.done => hyper::body::SizeHint::with_exact(n),
+            _ => hyper::body::SizeHint::default(),
+        }
     }
 }
 
