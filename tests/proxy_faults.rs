@@ -287,3 +287,25 @@ fn two_thousand_requests_from_sixteen_clients() {
         jira.connections()
     );
 }
+
+#[test]
+fn sigint_stops_with_exit_0_and_failures_are_logged() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let proxy = Proxy::start("tok", &format!("http://127.0.0.1:{port}"), &[]);
+    assert_eq!(
+        status_of(&[&format!("{}/rest/api/2/myself", proxy.url)]),
+        "502"
+    );
+    unsafe { libc::kill(proxy.child.id() as i32, libc::SIGINT) };
+    let (code, log) = proxy.wait();
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        log.contains("GET /rest/api/2/myself: cannot connect to 127.0.0.1:"),
+        "{log}"
+    );
+    assert!(!log.contains("interrupted"), "{log}");
+}

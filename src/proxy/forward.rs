@@ -82,7 +82,10 @@ pub async fn handle(
     }
     match forward(&state, req, log.clone()).await {
         Ok(resp) => resp,
-        Err((status, message)) => answer::error(log, status, &message),
+        Err((status, message)) => {
+            crate::warn(&format!("{} {}: {message}", log.method, log.path));
+            answer::error(log, status, &message)
+        }
     }
 }
 

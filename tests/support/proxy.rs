@@ -86,8 +86,13 @@ impl Proxy {
     }
 
     /// SIGTERM, then the exit code and all of stderr.
-    pub fn stop(mut self) -> (i32, String) {
+    pub fn stop(self) -> (i32, String) {
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.wait()
+    }
+
+    /// Waits for the exit (no signal sent); the exit code and all of stderr.
+    pub fn wait(mut self) -> (i32, String) {
         let status = self.child.wait().unwrap();
         if let Some(r) = self.reader.take() {
             r.join().unwrap();
