@@ -12,6 +12,7 @@
 pub mod answers;
 pub mod atomic_file;
 pub mod body;
+pub mod callback;
 pub mod cli;
 pub mod client;
 pub mod command_line;

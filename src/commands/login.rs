@@ -3,6 +3,7 @@
 //! access token stored in the credentials file, and asked about later.
 
 use super::{authorize_url, read_token};
+use crate::callback::{Callback, Verdict};
 use crate::cli::{Global, LoginArgs, LogoutArgs, WhoamiArgs};
 use crate::config::{check_token, Config, TokenWant, Wants};
 use crate::credentials::{self, Entry, Kind, Store};
@@ -10,11 +11,11 @@ use crate::error::{Error, Result};
 use crate::myself::{self, myself};
 use crate::signature::decode_form;
 use crate::urls;
+use hyper::StatusCode;
 use reqwest::Method;
-use std::io::{BufRead, IsTerminal, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::Ipv4Addr;
+use std::time::Duration;
 
 pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     if !a.extra.is_empty() {
@@ -283,71 +284,50 @@ fn prompt_verifier() -> Result<String> {
 
 /// The one-shot callback server on 127.0.0.1.
 struct Listener {
-    listener: TcpListener,
-    port: u16,
+    callback: Callback,
 }
 
 const CALLBACK_PATH: &str = "/jira-oauth/callback";
 
 impl Listener {
     fn bind(port: u16) -> Result<Listener> {
-        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+        let callback = Callback::bind(&[Ipv4Addr::LOCALHOST.into()], port).map_err(|e| {
             Error::usage(format!(
                 "cannot listen on 127.0.0.1:{port}: {}",
                 crate::io_reason(&e)
             ))
             .with_hint("pick another port, or --listen alone for any free one")
         })?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| Error::usage(format!("cannot listen on 127.0.0.1: {e}")))?
-            .port();
-        Ok(Listener { listener, port })
+        Ok(Listener { callback })
     }
 
     fn callback_url(&self) -> String {
-        format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.port)
+        format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.callback.port())
     }
 
     /// Answers requests until the callback for `token` brings a verifier,
     /// or `timeout` passes (exit 4: the request token is spent by then).
     fn wait(self, token: &str, timeout: Duration) -> Result<String> {
-        let deadline = Instant::now() + timeout;
-        let (tx, rx) = mpsc::channel();
+        let url = self.callback_url();
         let token = token.to_string();
-        let listener = self.listener;
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                if let Some(v) = serve(stream, &token) {
-                    let _ = tx.send(v);
-                    return;
-                }
-            }
-        });
-        let left = deadline.saturating_duration_since(Instant::now());
-        rx.recv_timeout(left).map_err(|_| {
-            Error::oauth(format!(
-                "no approval reached http://127.0.0.1:{}{CALLBACK_PATH} within {} seconds",
-                self.port,
-                timeout.as_secs_f64()
-            ))
-            .with_hint("request tokens expire after 10 minutes: run jira-oauth login again")
-        })
+        self.callback
+            .wait(timeout, move |path, params| verdict(path, params, &token))
+            .ok_or_else(|| {
+                Error::oauth(format!(
+                    "no approval reached {url} within {} seconds",
+                    timeout.as_secs_f64()
+                ))
+                .with_hint("request tokens expire after 10 minutes: run jira-oauth login again")
+            })
     }
 }
 
 /// One browser request: the callback with a verifier ends the wait; any
 /// other request (a favicon, a stale tab) is answered and ignored.
-fn serve(mut stream: TcpStream, token: &str) -> Option<String> {
-    // A client that connects and says nothing must not hold the listener.
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let target = read_request_target(&mut stream)?;
-    let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
+fn verdict(path: &str, params: &[(String, String)], token: &str) -> Verdict<String> {
     if path != CALLBACK_PATH {
-        respond(&mut stream, "404 Not Found", "Not found.");
-        return None;
+        return Verdict::Again(StatusCode::NOT_FOUND, "Not found.");
     }
-    let params = decode_form(query.as_bytes());
     let get = |name: &str| {
         params
             .iter()
@@ -355,72 +335,22 @@ fn serve(mut stream: TcpStream, token: &str) -> Option<String> {
             .map(|(_, v)| v.clone())
     };
     if get("oauth_token").is_some_and(|t| t != token) {
-        respond(
-            &mut stream,
-            "400 Bad Request",
+        return Verdict::Again(
+            StatusCode::BAD_REQUEST,
             "This approval is for another request token; jira-oauth is still waiting.",
         );
-        return None;
     }
     match get("oauth_verifier") {
         Some(v) if v == "denied" => {
-            respond(
-                &mut stream,
-                "200 OK",
-                "Access was denied. You can close this window.",
-            );
-            Some(v)
+            Verdict::Done(v, "Access was denied. You can close this window.")
         }
-        Some(v) if !v.is_empty() => {
-            respond(
-                &mut stream,
-                "200 OK",
-                "jira-oauth is approved. You can close this window and return to the terminal.",
-            );
-            Some(v)
-        }
-        _ => {
-            respond(
-                &mut stream,
-                "400 Bad Request",
-                "No oauth_verifier in this request; jira-oauth is still waiting.",
-            );
-            None
-        }
+        Some(v) if !v.is_empty() => Verdict::Done(
+            v,
+            "jira-oauth is approved. You can close this window and return to the terminal.",
+        ),
+        _ => Verdict::Again(
+            StatusCode::BAD_REQUEST,
+            "No oauth_verifier in this request; jira-oauth is still waiting.",
+        ),
     }
-}
-
-/// The request line's target of a GET; the headers are read and dropped.
-pub(super) fn read_request_target(stream: &mut TcpStream) -> Option<String> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 1024];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let head = String::from_utf8_lossy(&buf);
-    let mut parts = head.lines().next()?.split(' ');
-    let (method, target) = (parts.next()?, parts.next()?);
-    if method != "GET" && method != "HEAD" {
-        respond(stream, "405 Method Not Allowed", "GET only.");
-        return None;
-    }
-    Some(target.to_string())
-}
-
-pub(super) fn respond(stream: &mut TcpStream, status: &str, text: &str) {
-    let body = format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>jira-oauth</title></head>\
-         <body><p>{text}</p></body></html>\n"
-    );
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.flush();
 }

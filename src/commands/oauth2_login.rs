@@ -2,6 +2,7 @@
 //! authorization code with PKCE (RFC 6749 §4.1, RFC 7636). The code comes
 //! back to a one-shot listener on the redirect URI's port, or is pasted.
 
+use crate::callback::{Callback, Verdict};
 use crate::cli::LoginArgs;
 use crate::config::{Config, Token};
 use crate::credentials::{self, Entry, Kind, OAuth2, Store};
@@ -9,10 +10,10 @@ use crate::error::{Error, Result};
 use crate::myself::{self, myself};
 use crate::oauth2_client::{self, Provider, NO_PROVIDER};
 use crate::transport::{self, Transport};
+use hyper::StatusCode;
 use reqwest::Method;
 use std::io::{BufRead, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 use url::Url;
 
@@ -210,18 +211,19 @@ fn pasted() -> Result<Vec<(String, String)>> {
 /// The one-shot server on the redirect URI's port: for `localhost` on
 /// both 127.0.0.1 and ::1 (the browser may resolve either).
 struct Listener {
-    sockets: Vec<TcpListener>,
+    callback: Callback,
     path: String,
     shown: String,
 }
 
 impl Listener {
     fn bind(redirect: &Url) -> Result<Listener> {
-        let host = redirect.host_str().unwrap_or("");
-        let addrs: &[&str] = match host {
-            "localhost" => &["127.0.0.1", "::1"],
-            "127.0.0.1" => &["127.0.0.1"],
-            "[::1]" | "::1" => &["::1"],
+        let v4: IpAddr = Ipv4Addr::LOCALHOST.into();
+        let v6: IpAddr = Ipv6Addr::LOCALHOST.into();
+        let addrs: &[IpAddr] = match redirect.host_str().unwrap_or("") {
+            "localhost" => &[v4, v6],
+            "127.0.0.1" => &[v4],
+            "[::1]" | "::1" => &[v6],
             _ => {
                 return Err(Error::usage(format!(
                 "the redirect URI {redirect} is not on this machine, so it cannot be caught here"
@@ -230,44 +232,38 @@ impl Listener {
             }
         };
         let port = redirect.port_or_known_default().unwrap_or(80);
-        let mut sockets = Vec::new();
-        let mut failure = None;
-        for addr in addrs {
-            match TcpListener::bind((*addr, port)) {
-                Ok(s) => sockets.push(s),
-                Err(e) => failure = Some(format!("{addr} port {port}: {}", crate::io_reason(&e))),
-            }
-        }
         // ::1 may be missing (no IPv6): 127.0.0.1 alone will do.
-        if sockets.is_empty() {
-            return Err(Error::usage(format!(
-                "cannot listen for the redirect on {}",
-                failure.unwrap_or_default()
+        let callback = Callback::bind(addrs, port).map_err(|e| {
+            Error::usage(format!(
+                "cannot listen for the redirect on port {port}: {}",
+                crate::io_reason(&e)
             ))
-            .with_hint("free that port, or use --paste"));
-        }
+            .with_hint("free that port, or use --paste")
+        })?;
         Ok(Listener {
-            sockets,
+            callback,
             path: redirect.path().to_string(),
             shown: redirect.to_string(),
         })
     }
 
+    /// The redirect's query, once one with a code or an error arrives;
+    /// anything else (a favicon) is answered and ignored.
     fn wait(self, timeout: Duration) -> Result<Vec<(String, String)>> {
-        let (tx, rx) = mpsc::channel();
-        for socket in self.sockets {
-            let tx = tx.clone();
-            let path = self.path.clone();
-            std::thread::spawn(move || {
-                for stream in socket.incoming().flatten() {
-                    if let Some(q) = serve(stream, &path) {
-                        let _ = tx.send(q);
-                        return;
-                    }
-                }
-            });
-        }
-        rx.recv_timeout(timeout).map_err(|_| {
+        let path = self.path;
+        let judge = move |p: &str, q: &[(String, String)]| {
+            let has = |k: &str| q.iter().any(|(n, _)| n == k);
+            if p != path || !(has("code") || has("error")) {
+                return Verdict::Again(StatusCode::NOT_FOUND, "Not found.");
+            }
+            let page = if has("error") {
+                "Access was not granted. You can close this window."
+            } else {
+                "jira-oauth has the answer. You can close this window and return to the terminal."
+            };
+            Verdict::Done(q.to_vec(), page)
+        };
+        self.callback.wait(timeout, judge).ok_or_else(|| {
             Error::oauth(format!(
                 "no answer reached {} within {} seconds",
                 self.shown,
@@ -276,27 +272,4 @@ impl Listener {
             .with_hint("run jira-oauth login again (or use --paste)")
         })
     }
-}
-
-/// One browser request: the redirect with a code or an error ends the
-/// wait; anything else (a favicon) is answered and ignored.
-fn serve(mut stream: TcpStream, path: &str) -> Option<Vec<(String, String)>> {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let target = super::login::read_request_target(&mut stream)?;
-    let (p, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
-    let q: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect();
-    let has = |k: &str| q.iter().any(|(n, _)| n == k);
-    if p != path || !(has("code") || has("error")) {
-        super::login::respond(&mut stream, "404 Not Found", "Not found.");
-        return None;
-    }
-    let text = if has("error") {
-        "Access was not granted. You can close this window."
-    } else {
-        "jira-oauth has the answer. You can close this window and return to the terminal."
-    };
-    super::login::respond(&mut stream, "200 OK", text);
-    Some(q)
 }
