@@ -252,20 +252,13 @@ pub(super) fn open_browser(url: &str) {
     }
 }
 
-/// One line from stdin (a terminal or a pipe). A pasted callback URL
-/// works too: its `oauth_verifier` is taken.
+/// The verifier, typed or piped in. A pasted callback URL works too: its
+/// `oauth_verifier` is taken.
 fn prompt_verifier() -> Result<String> {
-    eprint!("Then enter the verification code JIRA shows: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::usage(format!("cannot read the verification code: {e}")))?;
-    if !std::io::stdin().is_terminal() {
-        // Nothing echoed the line's end: keep what follows on a line of its own.
-        eprintln!();
-    }
+    let line = prompt_line(
+        "Then enter the verification code JIRA shows: ",
+        "verification code",
+    )?;
     let line = line.trim();
     if line.is_empty() {
         return Err(Error::usage("no verification code was entered")
@@ -280,6 +273,22 @@ fn prompt_verifier() -> Result<String> {
         }
     }
     Ok(line.to_string())
+}
+
+/// One line from stdin (a terminal or a pipe), after `prompt` on stderr.
+pub(super) fn prompt_line(prompt: &str, what: &str) -> Result<String> {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::usage(format!("cannot read the {what}: {e}")))?;
+    if !std::io::stdin().is_terminal() {
+        // Nothing echoed the line's end: keep what follows on a line of its own.
+        eprintln!();
+    }
+    Ok(line)
 }
 
 /// The one-shot callback server on 127.0.0.1.

@@ -12,7 +12,6 @@ use crate::oauth2_client::{self, Provider, NO_PROVIDER};
 use crate::transport::{self, Transport};
 use hyper::StatusCode;
 use reqwest::Method;
-use std::io::{BufRead, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 use url::Url;
@@ -193,14 +192,7 @@ fn check_answer(query: &[(String, String)], state: &str, base: &str) -> Result<S
 
 /// The redirect URL the user pastes (`--paste`).
 fn pasted() -> Result<Vec<(String, String)>> {
-    eprint!("Then paste the URL the browser was sent to: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::usage(format!("cannot read the URL: {e}")))?;
-    eprintln!();
+    let line = super::login::prompt_line("Then paste the URL the browser was sent to: ", "URL")?;
     let line = line.trim();
     let query = line.split_once('?').map_or(line, |(_, q)| q);
     Ok(url::form_urlencoded::parse(query.as_bytes())

@@ -28,6 +28,19 @@ pub struct LogLine {
 }
 
 impl LogLine {
+    /// The line for a request just received.
+    pub fn start<B>(peer: SocketAddr, req: &hyper::Request<B>) -> LogLine {
+        LogLine {
+            peer,
+            method: req.method().to_string(),
+            path: req.uri().path().to_string(),
+            status: 0,
+            bytes: 0,
+            started: Instant::now(),
+            complete: false,
+        }
+    }
+
     fn write(&self) {
         let end = if self.complete { "" } else { " (broken off)" };
         super::log_line(&format!(
@@ -141,40 +154,47 @@ fn jira_json(message: &str) -> Bytes {
 }
 
 /// An error of the proxy's own.
-pub fn error(mut log: LogLine, status: StatusCode, message: &str) -> Response<Answer> {
+pub fn error(log: LogLine, status: StatusCode, message: &str) -> Response<Answer> {
+    error_with(log, status, message, &[])
+}
+
+/// As `error`, with headers of its own.
+fn error_with(
+    mut log: LogLine,
+    status: StatusCode,
+    message: &str,
+    headers: &[(header::HeaderName, &'static str)],
+) -> Response<Answer> {
     log.status = status.as_u16();
     let mut resp = Response::new(Answer::whole(jira_json(message), log));
     *resp.status_mut() = status;
-    resp.headers_mut().insert(
+    let h = resp.headers_mut();
+    h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json;charset=UTF-8"),
     );
+    for (name, value) in headers {
+        h.insert(name.clone(), HeaderValue::from_static(value));
+    }
     resp
 }
 
 /// The gate's refusal (RFC 6750 §3's challenge).
 pub fn unauthorized(log: LogLine) -> Response<Answer> {
-    let mut resp = error(
+    error_with(
         log,
         StatusCode::UNAUTHORIZED,
         "the proxy token is missing or wrong: send it as 'Authorization: Bearer TOKEN' or as the basic-auth password",
-    );
-    resp.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"jira-oauth proxy\""),
-    );
-    resp
+        &[(header::WWW_AUTHENTICATE, "Bearer realm=\"jira-oauth proxy\"")],
+    )
 }
 
 /// Beyond `--max-connections`.
 pub fn busy(log: LogLine) -> Response<Answer> {
-    let mut resp = error(
+    error_with(
         log,
         StatusCode::SERVICE_UNAVAILABLE,
         "too many connections; try again",
-    );
-    let h = resp.headers_mut();
-    h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    h.insert(header::CONNECTION, HeaderValue::from_static("close"));
-    resp
+        &[(header::RETRY_AFTER, "1"), (header::CONNECTION, "close")],
+    )
 }

@@ -13,7 +13,6 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// A form body is read whole to be signed; a bigger one is refused.
 pub const FORM_LIMIT: usize = 16 * 1024 * 1024;
@@ -46,15 +45,7 @@ pub async fn handle(
     peer: SocketAddr,
     req: Request<Incoming>,
 ) -> Response<Answer> {
-    let log = LogLine {
-        peer,
-        method: req.method().to_string(),
-        path: req.uri().path().to_string(),
-        status: 0,
-        bytes: 0,
-        started: Instant::now(),
-        complete: false,
-    };
+    let log = LogLine::start(peer, &req);
     if req.method() == Method::CONNECT {
         return answer::error(
             log,

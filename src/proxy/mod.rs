@@ -17,7 +17,7 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long requests in flight may take to finish after SIGINT or SIGTERM.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -168,15 +168,8 @@ async fn accept_loop(
             let state = state.clone();
             async move {
                 if over {
-                    return Ok::<_, std::convert::Infallible>(answer::busy(answer::LogLine {
-                        peer,
-                        method: req.method().to_string(),
-                        path: req.uri().path().to_string(),
-                        status: 0,
-                        bytes: 0,
-                        started: Instant::now(),
-                        complete: false,
-                    }));
+                    let log = answer::LogLine::start(peer, &req);
+                    return Ok::<_, std::convert::Infallible>(answer::busy(log));
                 }
                 Ok(forward::handle(state, peer, req).await)
             }
