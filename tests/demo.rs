@@ -595,7 +595,7 @@ fn the_readme_walk_through() {
     assert!(p.banner.contains("(tokens kept: 2)"), "{}", p.banner);
     assert_eq!(
         ok(&run(&["whoami"])),
-        format!("Logged in to {base} as Administrator (admin)\n")
+        format!("Logged in to {base} as Administrator (admin) with OAuth 1.0a\n")
     );
     ok(&run(&["logout", &base]));
     let (status, _) = p.signal(libc::SIGINT);

@@ -251,6 +251,8 @@ fn failed(out: &Out, code: i32) {
 }
 
 const LOGGED_IN: &str = "as Administrator (admin)\n";
+/// `whoami` names the kind of login too.
+const WHOAMI: &str = "as Administrator (admin) with OAuth 1.0a\n";
 
 #[test]
 fn login_with_listen_the_browser_comes_back() {
@@ -396,7 +398,7 @@ fn login_at_the_prompt_then_request_whoami_logout() {
 
     let out = env.jira_oauth(&["whoami"]);
     out.ok();
-    assert_eq!(out.stdout, format!("Logged in to {base} {LOGGED_IN}"));
+    assert_eq!(out.stdout, format!("Logged in to {base} {WHOAMI}"));
     let out = env.jira_oauth(&["whoami", &format!("{base}/")]);
     out.ok();
     // doctor tries the stored login's token.
@@ -535,7 +537,7 @@ fn whoami_chooses_or_lists() {
     out.ok();
     assert_eq!(
         out.stdout,
-        format!("Logged in to {} {LOGGED_IN}", b.base_url())
+        format!("Logged in to {} {WHOAMI}", b.base_url())
     );
     assert_eq!(b.last_request().unwrap().outcome, Outcome::Ok);
     // A path with two logins needs --base-url; a full URL does not.

@@ -199,11 +199,10 @@ pub fn whoami(g: &Global, a: &WhoamiArgs) -> Result<()> {
     )
 }
 
-/// How a login names its kind after `as <user>`; OAuth 1.0a, the first
-/// kind, keeps the line it always had.
+/// How `whoami` names the login's kind after `as <user>`.
 fn with_kind(kind: Kind) -> &'static str {
     match kind {
-        Kind::Oauth1 => "",
+        Kind::Oauth1 => " with OAuth 1.0a",
         Kind::Oauth2 => " with OAuth 2.0",
         Kind::Pat => " with a personal access token",
     }
