@@ -249,7 +249,7 @@ fn token_picks_the_pat_first_refuses_oauth1_and_asks_among_several() {
     out.ok();
     assert_eq!(
         out.stdout,
-        format!("Logged in to {base} as Administrator (admin)\n")
+        format!("Logged in to {base} as Administrator (admin) with OAuth 1.0a\n")
     );
 
     let out = env.run(env.bare().args(["token"]));
