@@ -42,28 +42,7 @@ issue = {"id": "10000", "key": "HSP-1", "fields": {
     "status": {"name": "Open"}, "labels": ["crash", "dashboard"]}}
 open(f"{sys.argv[1]}/issue.json", "w").write(json.dumps(issue))
 PY
-cat > "$WORK/nginx.conf" <<EOF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-daemon on;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/tmp;
-  proxy_temp_path $WORK/tmp;
-  fastcgi_temp_path $WORK/tmp;
-  uwsgi_temp_path $WORK/tmp;
-  scgi_temp_path $WORK/tmp;
-  server {
-    listen 127.0.0.1:$PORT;
-    root $WORK/www;
-    default_type application/json;
-    location /rest/api/2/issue/ { try_files /issue.json =404; }
-  }
-}
-EOF
+bash "$(dirname "$0")/nginx_conf.sh" "$WORK" "$PORT" > "$WORK/nginx.conf"
 "$NGINX" -c "$WORK/nginx.conf"
 PROXY_PID=
 cleanup() {

@@ -55,29 +55,7 @@ open(f"{www}/issue.json", "w").write(json.dumps(issue))
 with open(f"{www}/big.json", "wb") as f:
     f.write(b'{"values":[' + b",".join([b'"' + b"x" * 998 + b'"'] * 52_000) + b"]}")
 PY
-cat > "$WORK/nginx.conf" <<EOF
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-daemon on;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/tmp;
-  proxy_temp_path $WORK/tmp;
-  fastcgi_temp_path $WORK/tmp;
-  uwsgi_temp_path $WORK/tmp;
-  scgi_temp_path $WORK/tmp;
-  server {
-    listen 127.0.0.1:$PORT;
-    root $WORK/www;
-    default_type application/json;
-    location /rest/api/2/issue/ { try_files /issue.json =404; }
-    location = /big { try_files /big.json =404; }
-  }
-}
-EOF
+bash "$(dirname "$0")/nginx_conf.sh" "$WORK" "$PORT" 'location = /big { try_files /big.json =404; }' > "$WORK/nginx.conf"
 mkdir -p "$WORK/tmp"
 "$NGINX" -c "$WORK/nginx.conf"
 "$WORK/venv/bin/python" bench/slow_server.py $SLOW_PORT 0.05 &
