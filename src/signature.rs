@@ -159,10 +159,6 @@ impl SignatureMethod {
             SignatureMethod::Plaintext => "PLAINTEXT",
         }
     }
-
-    pub fn is_rsa(self) -> bool {
-        matches!(self, SignatureMethod::RsaSha1 | SignatureMethod::RsaSha256)
-    }
 }
 
 impl fmt::Display for SignatureMethod {
