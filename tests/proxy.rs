@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::Value;
 use support::mock_jira::{MockJira, Options, Outcome, Response};
-use support::proxy::{command, curl, split_head, Proxy, TOKEN};
+use support::proxy::{command, curl, curl_status, split_head, Proxy, TOKEN};
 
 fn start_jira(context: &str) -> (MockJira, String) {
     let mut opts = Options::default_with_test_consumer();
@@ -199,17 +199,7 @@ fn the_gate() {
     let (jira, token) = start_jira("");
     let proxy = Proxy::start(&token, &jira.base_url(), &[]);
     let url = format!("{}/rest/api/2/myself", proxy.url);
-    let status = |args: &[&str]| {
-        let out = curl(
-            &[
-                &["-s", "-o", "/dev/null", "-w", "%{http_code}"],
-                args,
-                &[url.as_str()],
-            ]
-            .concat(),
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let status = |args: &[&str]| curl_status(&[args, &[url.as_str()]].concat());
     let bearer = format!("Authorization: Bearer {TOKEN}");
     let lower = format!("Authorization: bearer {TOKEN}");
     let basic = format!("anyone:{TOKEN}");
@@ -242,41 +232,15 @@ fn the_gate() {
         .unwrap()
         .starts_with("jira-oauth proxy: "));
     // Another origin (before the gate) and CONNECT.
-    let other = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-x",
-        &proxy.url,
-        "http://example.invalid/rest/api/2/myself",
-    ]);
-    assert_eq!(String::from_utf8_lossy(&other.stdout), "403");
-    let connect = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-X",
-        "CONNECT",
-        &url,
-    ]);
-    assert_eq!(String::from_utf8_lossy(&connect.stdout), "405");
-    let own = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-H",
-        &bearer,
-        "-x",
-        &proxy.url,
-        &url,
-    ]);
-    assert_eq!(String::from_utf8_lossy(&own.stdout), "200");
+    assert_eq!(
+        curl_status(&["-x", &proxy.url, "http://example.invalid/rest/api/2/myself",]),
+        "403"
+    );
+    assert_eq!(curl_status(&["-X", "CONNECT", &url,]), "405");
+    assert_eq!(
+        curl_status(&["-H", &bearer, "-x", &proxy.url, &url,]),
+        "200"
+    );
     let (code, log) = proxy.stop();
     assert_eq!(code, 0);
     assert!(!log.contains(TOKEN), "{log}");
@@ -304,17 +268,10 @@ fn token_file_generated_token_and_no_auth() {
     let saved = std::fs::read_to_string(&file).unwrap().trim().to_string();
     assert!(saved.len() >= 32);
     let url = format!("{}/rest/api/2/myself", proxy.url);
-    let ok = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-H",
-        &format!("Authorization: Bearer {saved}"),
-        &url,
-    ]);
-    assert_eq!(String::from_utf8_lossy(&ok.stdout), "200");
+    assert_eq!(
+        curl_status(&["-H", &format!("Authorization: Bearer {saved}"), &url,]),
+        "200"
+    );
     let (_, log) = proxy.stop();
     assert!(!log.contains(&saved), "the file's token was printed: {log}");
 
@@ -330,32 +287,24 @@ fn token_file_generated_token_and_no_auth() {
         .unwrap()
         .to_string();
     assert!(shown.len() >= 32);
-    let ok = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-H",
-        &format!("Authorization: Bearer {shown}"),
-        &format!("{}/rest/api/2/myself", proxy.url),
-    ]);
-    assert_eq!(String::from_utf8_lossy(&ok.stdout), "200");
+    assert_eq!(
+        curl_status(&[
+            "-H",
+            &format!("Authorization: Bearer {shown}"),
+            &format!("{}/rest/api/2/myself", proxy.url),
+        ]),
+        "200"
+    );
     let (_, log) = proxy.stop();
     assert_eq!(log.matches(&shown).count(), 1, "{log}");
 
     // No gate, with a warning; refused beside --allow-remote.
     let proxy = Proxy::start(&token, &jira.base_url(), &["--no-proxy-auth"]);
     assert!(proxy.log().contains("warning: --no-proxy-auth"));
-    let ok = curl(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        &format!("{}/rest/api/2/myself", proxy.url),
-    ]);
-    assert_eq!(String::from_utf8_lossy(&ok.stdout), "200");
+    assert_eq!(
+        curl_status(&[&format!("{}/rest/api/2/myself", proxy.url),]),
+        "200"
+    );
     drop(proxy);
     for args in [
         vec!["--no-proxy-auth", "--allow-remote", "--listen", "0.0.0.0:0"],

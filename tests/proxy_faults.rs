@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::sync::mpsc;
 use std::time::Duration;
 use support::mock_jira::{MockJira, Options, Outcome, Response};
-use support::proxy::{curl, split_head, Proxy, TOKEN};
+use support::proxy::{curl, curl_status, split_head, Proxy, TOKEN};
 use support::raw::{read_request, RawServer};
 
 fn start_jira() -> (MockJira, String) {
@@ -19,22 +19,7 @@ fn start_jira() -> (MockJira, String) {
 
 fn status_of(args: &[&str]) -> String {
     let auth = format!("Authorization: Bearer {TOKEN}");
-    let out = curl(
-        &[
-            &[
-                "-s",
-                "-o",
-                "/dev/null",
-                "-w",
-                "%{http_code}",
-                "-H",
-                auth.as_str(),
-            ],
-            args,
-        ]
-        .concat(),
-    );
-    String::from_utf8(out.stdout).unwrap()
+    curl_status(&[&["-H", auth.as_str()], args].concat())
 }
 
 /// The proxy's peak resident memory so far, in bytes.

@@ -118,6 +118,12 @@ pub fn curl(args: &[&str]) -> Output {
     Command::new("curl").args(args).output().unwrap()
 }
 
+/// The HTTP status curl got for `args`, the body thrown away.
+pub fn curl_status(args: &[&str]) -> String {
+    let out = curl(&[&["-s", "-o", "/dev/null", "-w", "%{http_code}"], args].concat());
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// The status line's code and the body of `curl -i` output.
 pub fn split_head(out: &[u8]) -> (String, Vec<u8>) {
     let text = out;
