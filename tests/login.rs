@@ -159,22 +159,7 @@ impl Running {
 
     fn finish(mut self, env: &Env) -> Out {
         drop(self.stdin.take());
-        let mut stdout = String::new();
-        self.child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut stdout)
-            .unwrap();
-        let status = self.child.wait().unwrap();
-        checked(
-            env,
-            Out {
-                code: status.code().expect("exited, not killed"),
-                stdout,
-                stderr: self.stderr.join().unwrap(),
-            },
-        )
+        checked(env, support::cli::collect(self.child, self.stderr))
     }
 }
 

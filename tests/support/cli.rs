@@ -35,6 +35,22 @@ pub struct Env {
     key_lines: Vec<String>,
 }
 
+/// A finished child's exit code and output; its stderr was read by the
+/// thread `stderr` (while the test read the lines it waited for).
+pub fn collect(mut child: std::process::Child, stderr: std::thread::JoinHandle<String>) -> Out {
+    use std::io::Read;
+    let mut stdout = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut stdout).unwrap();
+    }
+    let status = child.wait().unwrap();
+    Out {
+        code: status.code().expect("exited, not killed"),
+        stdout,
+        stderr: stderr.join().unwrap(),
+    }
+}
+
 /// A finished run.
 #[derive(Debug)]
 pub struct Out {

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod mock_jira;
+pub mod oauth2;
 pub mod proxy;
 pub mod raw;
 
