@@ -2,12 +2,12 @@
 //! (pure) and the transport (I/O) joined, with the clock and the nonce drawn
 //! here, and the answer checked for refusals.
 
+use crate::bearer::Bearer;
 use crate::body::{self, Body, FORM};
 use crate::config::Config;
 use crate::credentials::Kind;
 use crate::error::{Error, Result};
 use crate::oauth::{self, AuthIn, Placed, Protocol};
-use crate::oauth2_client;
 use crate::problem::{self, Context};
 use crate::signature::{SignatureMethod, Signer};
 use crate::transport::Response;
@@ -32,8 +32,6 @@ pub struct Call {
     pub token_call: bool,
     /// The base URL of the stored login whose token this call carries.
     pub stored_login: Option<String>,
-    /// A bearer token (OAuth 2.0, a PAT): sent instead of a signature.
-    pub bearer: Option<String>,
 }
 
 impl Call {
@@ -49,7 +47,6 @@ impl Call {
             body: None,
             token_call: false,
             stored_login: None,
-            bearer: None,
         }
     }
 }
@@ -72,8 +69,9 @@ pub fn refuse_plaintext_in_clear(method: SignatureMethod, url: &Url) -> Result<(
 pub struct Prepared {
     request: transport::Request,
     context: Context,
-    /// A bearer call, kept to be sent again after a refresh.
-    resend: Option<(Call, String)>,
+    /// The bearer token it carries: a call to send again if JIRA refuses
+    /// it and a refresh brings another.
+    sent_bearer: Option<(Call, String)>,
 }
 
 impl Prepared {
@@ -82,23 +80,30 @@ impl Prepared {
     pub fn into_parts(self) -> (transport::Request, Context) {
         (self.request, self.context)
     }
+
+    /// The bearer token it carries, if any.
+    pub fn bearer(&self) -> Option<&str> {
+        self.sent_bearer.as_ref().map(|(_, t)| t.as_str())
+    }
+}
+
+/// What a client proves itself with.
+pub enum Credential {
+    /// OAuth 1.0a: every request signed with the consumer's key and the
+    /// call's token.
+    Signed {
+        consumer_key: String,
+        signer: Signer,
+    },
+    /// OAuth 2.0 or a PAT: a bearer token, no signature.
+    Bearer(Bearer),
 }
 
 /// A consumer ready to sign and send, made from the resolved configuration.
 pub struct Client {
-    consumer_key: String,
-    signer: Signer,
+    credential: Credential,
     auth_in: AuthIn,
     transport: Transport,
-    /// An OAuth 2.0 login's access token, refreshed at most once per run.
-    oauth2: Option<Refreshable>,
-}
-
-/// The stored OAuth 2.0 login this client's bearer token comes from.
-struct Refreshable {
-    base: String,
-    /// The access token in use, and whether this run refreshed it already.
-    state: std::sync::Mutex<(String, bool)>,
 }
 
 /// At least 128 bits from the OS's CSPRNG, as hex.
@@ -115,78 +120,55 @@ pub fn unix_time(t: SystemTime) -> u64 {
 }
 
 impl Client {
-    pub fn new(config: &Config, signer: Signer) -> Result<Client> {
-        let transport = Transport::new(config.transport.clone())?;
-        let mut oauth2 = None;
-        if let Some(t) = config.token.as_ref().filter(|t| t.kind == Kind::Oauth2) {
-            if let Some(base) = &t.stored_for {
-                let mut token = t.token.clone();
-                // Under a minute left: refresh before sending anything.
-                if t.expiring {
-                    token = oauth2_client::refresh_stored(&transport, base, &token)?.token;
-                }
-                oauth2 = Some(Refreshable {
-                    base: base.clone(),
-                    state: std::sync::Mutex::new((token, false)),
-                });
-            }
-        }
+    /// A client that signs with `signer` (OAuth 1.0a).
+    pub fn signing(config: &Config, signer: Signer) -> Result<Client> {
         Ok(Client {
-            consumer_key: config.consumer_key.clone(),
-            signer,
-            auth_in: config.auth_in,
-            transport,
-            oauth2,
-        })
-    }
-
-    /// A client for bearer calls that never refreshes (`doctor` checks
-    /// the token as it is).
-    pub fn without_refresh(config: &Config) -> Result<Client> {
-        Ok(Client {
-            consumer_key: String::new(),
-            signer: unused_signer()?,
+            credential: Credential::Signed {
+                consumer_key: config.consumer_key.clone(),
+                signer,
+            },
             auth_in: config.auth_in,
             transport: Transport::new(config.transport.clone())?,
-            oauth2: None,
         })
     }
 
-    /// The bearer token a call carries now (an OAuth 2.0 one may have been
-    /// refreshed since the call was made).
-    pub fn bearer_for(&self, call: &Call) -> Option<String> {
-        let given = call.bearer.clone()?;
-        Some(match &self.oauth2 {
-            Some(r) => r.state.lock().unwrap_or_else(|p| p.into_inner()).0.clone(),
-            None => given,
-        })
-    }
-
-    /// After JIRA refused `sent`: refreshes the stored login (once per
-    /// run) and says whether the call is worth sending again.
-    fn refresh_after_refusal(&self, sent: &str) -> Result<bool> {
-        let Some(r) = &self.oauth2 else {
-            return Ok(false);
+    /// A client that sends the configuration's bearer token; an OAuth 2.0
+    /// login's is refreshed first when under a minute is left, unless
+    /// `refresh` is off (`doctor` checks the token as it is).
+    pub fn bearing(config: &Config, refresh: bool) -> Result<Client> {
+        let t = config
+            .token
+            .as_ref()
+            .filter(|t| t.kind.is_bearer())
+            .ok_or_else(|| Error::usage("no bearer token to send"))?;
+        let bearer = match (&t.stored_for, t.kind == Kind::Oauth2 && refresh) {
+            (Some(base), true) => {
+                Bearer::stored(&t.token, t.expires_at, base, config.transport.clone())
+            }
+            _ => Bearer::fixed(&t.token),
         };
-        let mut state = r.state.lock().unwrap_or_else(|p| p.into_inner());
-        if state.0 != sent {
-            // Another thread refreshed it meanwhile.
-            return Ok(true);
-        }
-        if state.1 {
-            return Ok(false);
-        }
-        let entry = oauth2_client::refresh_stored(&self.transport, &r.base, sent)?;
-        *state = (entry.token, true);
-        Ok(true)
+        bearer.refresh_if_due()?;
+        Ok(Client {
+            credential: Credential::Bearer(bearer),
+            auth_in: config.auth_in,
+            transport: Transport::new(config.transport.clone())?,
+        })
     }
 
+    /// The bearer token this client sends, if it sends one.
+    pub fn bearer(&self) -> Option<&Bearer> {
+        match &self.credential {
+            Credential::Bearer(b) => Some(b),
+            Credential::Signed { .. } => None,
+        }
+    }
+
+    /// The consumer key (none for a bearer client).
     pub fn consumer_key(&self) -> &str {
-        &self.consumer_key
-    }
-
-    pub fn method(&self) -> SignatureMethod {
-        self.signer.method()
+        match &self.credential {
+            Credential::Signed { consumer_key, .. } => consumer_key,
+            Credential::Bearer(_) => "",
+        }
     }
 
     /// The bound on each wait for the server.
@@ -225,12 +207,18 @@ impl Client {
                 .trace(&format!("* signature base string: {base}"));
         }
         let resp = self.transport.send(prepared.request)?;
-        // A refused OAuth 2.0 token: refresh once, then send the call again
-        // (its body is held in memory, so it can be replayed).
-        if let Some((call, sent)) = &prepared.resend {
-            if refused_bearer(&resp) && self.refresh_after_refusal(sent)? {
+        // A refused OAuth 2.0 token: refresh, then send the call again (its
+        // body is held in memory, so it can be replayed).
+        if let (Some(bearer), Some((call, sent))) = (self.bearer(), &prepared.sent_bearer) {
+            if !refused_bearer(resp.status(), resp.headers()) {
+                bearer.accepted(sent);
+            } else if bearer.refresh_after_refusal(sent)? {
                 let again = self.prepare(call)?;
+                let token = again.bearer().unwrap_or_default().to_string();
                 let resp = self.transport.send(again.request)?;
+                if !refused_bearer(resp.status(), resp.headers()) {
+                    bearer.accepted(&token);
+                }
                 return Ok((resp, again.context));
             }
         }
@@ -240,18 +228,18 @@ impl Client {
     /// Signs the call (new nonce, current time) into the request to send:
     /// the CPU-bound half of a call, which may run ahead on another thread.
     pub fn prepare(&self, call: &Call) -> Result<Prepared> {
-        if let Some(bearer) = self.bearer_for(call) {
-            let mut prepared = bearer_request(call, &bearer);
-            if self.oauth2.is_some() {
-                prepared.resend = Some((call.clone(), bearer));
-            }
-            return Ok(prepared);
-        }
-        refuse_plaintext_in_clear(self.signer.method(), &call.url)?;
+        let (consumer_key, signer) = match &self.credential {
+            Credential::Bearer(b) => return Ok(bearer_request(call, &b.token())),
+            Credential::Signed {
+                consumer_key,
+                signer,
+            } => (consumer_key, signer),
+        };
+        refuse_plaintext_in_clear(signer.method(), &call.url)?;
         body::check_auth_in(self.auth_in, &call.method, call.body.as_ref())?;
         let sent_at = SystemTime::now();
         let protocol = Protocol {
-            consumer_key: self.consumer_key.clone(),
+            consumer_key: consumer_key.clone(),
             token: call.token.clone(),
             token_secret: call.token_secret.clone(),
             callback: call.callback.clone(),
@@ -264,7 +252,7 @@ impl Client {
             &call.url,
             body::signed_form(&call.method, call.body.as_ref()),
             &protocol,
-            &self.signer,
+            signer,
         );
         let placed = signed.place(
             self.auth_in,
@@ -281,32 +269,23 @@ impl Client {
                 secrets: vec![call.token_secret.clone()],
             },
             context: Context {
-                consumer_key: self.consumer_key.clone(),
+                consumer_key: consumer_key.clone(),
                 base_string: Some(signed.base_string),
                 sent_at: Some(sent_at),
                 token_call: call.token_call,
                 stored_login: call.stored_login.clone(),
                 bearer: false,
             },
-            resend: None,
+            sent_bearer: None,
         })
     }
 }
 
-/// The signer of a client that sends bearer tokens only: never used.
-pub fn unused_signer() -> Result<Signer> {
-    Signer::new(
-        SignatureMethod::HmacSha1,
-        || -> Result<crate::rsa_backend::RsaKey> { unreachable!("HMAC takes no RSA key") },
-        "",
-    )
-}
-
 /// JIRA's answers to a bearer token it does not take: a 401 (with its
 /// `OAuth realm` challenge), or a 2xx served to `anonymous`.
-fn refused_bearer(resp: &Response) -> bool {
-    resp.status() == reqwest::StatusCode::UNAUTHORIZED
-        || (resp.status().is_success() && problem::answered_anonymously(resp.headers()))
+pub fn refused_bearer(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) -> bool {
+    status == reqwest::StatusCode::UNAUTHORIZED
+        || (status.is_success() && problem::answered_anonymously(headers))
 }
 
 /// A request carrying a bearer token (RFC 6750 §2.1), never as a Basic
@@ -335,7 +314,7 @@ fn bearer_request(call: &Call, bearer: &str) -> Prepared {
             stored_login: call.stored_login.clone(),
             bearer: true,
         },
-        resend: None,
+        sent_bearer: Some((call.clone(), bearer.to_string())),
     }
 }
 

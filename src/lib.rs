@@ -11,6 +11,7 @@
 
 pub mod answers;
 pub mod atomic_file;
+pub mod bearer;
 pub mod body;
 pub mod callback;
 pub mod cli;

@@ -295,12 +295,14 @@ impl Provider {
 
 /// Whether a stored access token has under a minute left.
 pub fn expiring(entry: &Entry) -> bool {
+    expires_soon(entry.oauth2.as_ref().and_then(|o| o.expires_at))
+}
+
+/// Whether an access token expiring at `at` (Unix time) has under a
+/// minute left: CLI.md refreshes it before the request.
+pub fn expires_soon(at: Option<u64>) -> bool {
     let now = crate::client::unix_time(SystemTime::now());
-    entry
-        .oauth2
-        .as_ref()
-        .and_then(|o| o.expires_at)
-        .is_some_and(|at| at < now + REFRESH_MARGIN_SECS)
+    at.is_some_and(|at| at < now + REFRESH_MARGIN_SECS)
 }
 
 /// Refreshes the login stored for `base`, whose access token `used` is

@@ -94,7 +94,7 @@ pub fn login(mut config: Config, a: &LoginArgs) -> Result<()> {
         token: tokens.access,
         secret: String::new(),
         stored_for: Some(base.clone()),
-        expiring: false,
+        expires_at: None,
     });
     let url = config.endpoint(myself::PATH)?;
     let me = myself(&config.client()?, &config.call(Method::GET, url))?;

@@ -22,7 +22,7 @@ pub fn login(mut config: Config) -> Result<()> {
         token: pat.clone(),
         secret: String::new(),
         stored_for: None,
-        expiring: false,
+        expires_at: None,
     });
     let url = config.endpoint(myself::PATH)?;
     let me = myself(&config.client()?, &config.call(Method::GET, url))?;

@@ -65,8 +65,8 @@ pub struct Token {
     pub secret: String,
     /// The base URL of the stored login it came from, if it did.
     pub stored_for: Option<String>,
-    /// An OAuth 2.0 token with under a minute left (refreshed first).
-    pub expiring: bool,
+    /// When an OAuth 2.0 token expires (Unix time), if it says.
+    pub expires_at: Option<u64>,
 }
 
 /// Everything a command needs, resolved once.
@@ -126,7 +126,7 @@ impl Config {
                 token: t,
                 secret: g.token_secret.clone().unwrap_or_default(),
                 stored_for: None,
-                expiring: false,
+                expires_at: None,
             }),
             None => stored_token(g, &logins, wants, &resolved, base_url.as_deref())?,
         };
@@ -223,9 +223,9 @@ impl Config {
     /// token no key is needed (nor loaded).
     pub fn client(&self) -> Result<Client> {
         if self.bearer() {
-            return Client::new(self, crate::client::unused_signer()?);
+            return Client::bearing(self, true);
         }
-        Client::new(self, self.signer()?)
+        Client::signing(self, self.signer()?)
     }
 
     /// Whether the token in play travels as a bearer (OAuth 2.0, PAT).
@@ -237,10 +237,7 @@ impl Config {
     pub fn call(&self, method: Method, url: Url) -> Call {
         let mut call = Call::new(method, url);
         match &self.token {
-            Some(t) if t.kind.is_bearer() => {
-                call.bearer = Some(t.token.clone());
-                call.stored_login = t.stored_for.clone();
-            }
+            Some(t) if t.kind.is_bearer() => call.stored_login = t.stored_for.clone(),
             Some(t) => {
                 call.token = Some(t.token.clone());
                 call.token_secret = t.secret.clone();

@@ -138,6 +138,10 @@ fn usable(
             .clone()
             .unwrap_or_else(|| entry.token_secret.clone()),
         stored_for: Some(base.to_string()),
-        expiring: entry.kind == Kind::Oauth2 && crate::oauth2_client::expiring(entry),
+        expires_at: entry
+            .oauth2
+            .as_ref()
+            .filter(|_| entry.kind == Kind::Oauth2)
+            .and_then(|o| o.expires_at),
     }))
 }

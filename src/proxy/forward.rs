@@ -3,7 +3,7 @@
 //! streamed, and the answer streamed back with its links rewritten.
 
 use super::answer::{self, Answer, LogLine};
-use super::{rewrite, State};
+use super::{refresh, rewrite, State};
 use crate::body::{self, Body};
 use crate::problem;
 use bytes::Bytes;
@@ -83,7 +83,7 @@ pub async fn handle(
 type Failed = (StatusCode, String);
 
 async fn forward(
-    state: &State,
+    state: &Arc<State>,
     req: Request<Incoming>,
     mut log: LogLine,
 ) -> Result<Response<Answer>, Failed> {
@@ -152,37 +152,39 @@ async fn forward(
         stream = Some(reqwest::Body::wrap_stream(data));
     }
 
-    let prepared = state
-        .client
-        .prepare(&call)
-        .map_err(|e| (StatusCode::BAD_REQUEST, e.message))?;
-    let (request, ctx) = prepared.into_parts();
-    if let Some(base) = &ctx.base_string {
-        state
-            .client
-            .transport()
-            .trace(&format!("* signature base string: {base}"));
+    refresh::before(state).await;
+    let replayable = stream.is_none();
+    let (mut resp, mut ctx, sent) = send(state, &call, stream).await?;
+    // A refused OAuth 2.0 token is refreshed; the request goes again when
+    // its body is held here (none, or a form), else the refusal goes back
+    // and the client's next request carries the new token.
+    let mut outcome = refresh::Outcome::Taken;
+    if let Some(sent) = sent {
+        outcome = refresh::after(state, &resp, &sent).await;
+        if outcome == refresh::Outcome::Refreshed && replayable {
+            let again;
+            (resp, ctx, again) = send(state, &call, None).await?;
+            refresh::seen(state, &resp, again.as_deref());
+            outcome = refresh::Outcome::Taken;
+        }
     }
-    let resp = state
-        .client
-        .transport()
-        .send_async(request, stream)
-        .await
-        .map_err(|e| {
-            let status = if e.message.starts_with("no answer from") {
-                StatusCode::GATEWAY_TIMEOUT
-            } else {
-                StatusCode::BAD_GATEWAY
-            };
-            (status, e.message)
-        })?;
 
     let status = resp.status();
-    if status.as_u16() >= 400 {
-        if let Some(e) = problem::refusal(status.as_u16(), resp.headers(), &[], &ctx) {
-            let hint = e.hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
-            crate::warn(&format!("{} {}: {}{hint}", log.method, log.path, e.message));
+    match outcome {
+        refresh::Outcome::Refreshed => crate::warn(&format!(
+            "{} {}: JIRA refused the OAuth 2.0 token; it is refreshed, and the client's next \
+             request carries the new one (this body was streamed: it is not sent twice)",
+            log.method, log.path
+        )),
+        // Said already, with its hint.
+        refresh::Outcome::Failed => {}
+        refresh::Outcome::Taken if status.as_u16() >= 400 => {
+            if let Some(e) = problem::refusal(status.as_u16(), resp.headers(), &[], &ctx) {
+                let hint = e.hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
+                crate::warn(&format!("{} {}: {}{hint}", log.method, log.path, e.message));
+            }
         }
+        refresh::Outcome::Taken => {}
     }
     let json = resp
         .headers()
@@ -213,6 +215,41 @@ async fn forward(
     log.status = status.as_u16();
     let body = Answer::streamed(Box::pin(resp.bytes_stream()), rewriter, log);
     Ok(builder.body(body).expect("a valid head"))
+}
+
+/// Signs the call (the same `Client::prepare` as `request`) and sends it,
+/// with `stream` as its body if given; returns the bearer token it carried.
+async fn send(
+    state: &State,
+    call: &crate::client::Call,
+    stream: Option<reqwest::Body>,
+) -> Result<(reqwest::Response, problem::Context, Option<String>), Failed> {
+    let prepared = state
+        .client
+        .prepare(call)
+        .map_err(|e| (StatusCode::BAD_REQUEST, e.message))?;
+    let sent = prepared.bearer().map(str::to_string);
+    let (request, ctx) = prepared.into_parts();
+    if let Some(base) = &ctx.base_string {
+        state
+            .client
+            .transport()
+            .trace(&format!("* signature base string: {base}"));
+    }
+    let resp = state
+        .client
+        .transport()
+        .send_async(request, stream)
+        .await
+        .map_err(|e| {
+            let status = if e.message.starts_with("no answer from") {
+                StatusCode::GATEWAY_TIMEOUT
+            } else {
+                StatusCode::BAD_GATEWAY
+            };
+            (status, e.message)
+        })?;
+    Ok((resp, ctx, sent))
 }
 
 fn too_large() -> Failed {

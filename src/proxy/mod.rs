@@ -6,6 +6,7 @@
 mod answer;
 mod forward;
 pub mod gate;
+mod refresh;
 pub mod rewrite;
 
 use crate::client::{Call, Client};
