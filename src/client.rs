@@ -120,22 +120,23 @@ pub fn unix_time(t: SystemTime) -> u64 {
 }
 
 impl Client {
-    /// A client that signs with `signer` (OAuth 1.0a).
-    pub fn signing(config: &Config, signer: Signer) -> Result<Client> {
-        Ok(Client {
+    /// A client that signs with `signer` (OAuth 1.0a) and sends through
+    /// `transport`.
+    pub fn signing(config: &Config, signer: Signer, transport: Transport) -> Client {
+        Client {
             credential: Credential::Signed {
                 consumer_key: config.consumer_key.clone(),
                 signer,
             },
             auth_in: config.auth_in,
-            transport: Transport::new(config.transport.clone())?,
-        })
+            transport,
+        }
     }
 
     /// A client that sends the configuration's bearer token; an OAuth 2.0
     /// login's is refreshed first when under a minute is left, unless
     /// `refresh` is off (`doctor` checks the token as it is).
-    pub fn bearing(config: &Config, refresh: bool) -> Result<Client> {
+    pub fn bearing(config: &Config, refresh: bool, transport: Transport) -> Result<Client> {
         let t = config
             .token
             .as_ref()
@@ -151,7 +152,7 @@ impl Client {
         Ok(Client {
             credential: Credential::Bearer(bearer),
             auth_in: config.auth_in,
-            transport: Transport::new(config.transport.clone())?,
+            transport,
         })
     }
 

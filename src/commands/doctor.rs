@@ -211,7 +211,7 @@ fn check_server(config: &Config, signer: Option<Signer>, r: &mut Report) -> Resu
         r.fail_with("consumer key", &e);
         return Ok(());
     }
-    let client = Client::signing(config, signer)?;
+    let client = Client::signing(config, signer, transport);
     check_consumer(&client, &url, r);
     match &config.token {
         Some(_) => check_token(config, &client, r)?,
@@ -340,7 +340,7 @@ fn check_bearer(config: &Config, r: &mut Report) -> Result<()> {
     // A client that does not refresh: the token is checked as it is.
     let mut call = config.call(Method::GET, crate::urls::endpoint(&base, myself::PATH)?);
     call.stored_login = Some(base.clone());
-    let client = Client::bearing(config, false)?;
+    let client = Client::bearing(config, false, transport)?;
     match myself(&client, &call) {
         Ok(me) => r.pass("access token", &format!("works: signed in as {me}")),
         Err(e) => r.fail_with("access token", &e),

@@ -223,9 +223,15 @@ impl Config {
     /// token no key is needed (nor loaded).
     pub fn client(&self) -> Result<Client> {
         if self.bearer() {
-            return Client::bearing(self, true);
+            let transport = transport::Transport::new(self.transport.clone())?;
+            return Client::bearing(self, true, transport);
         }
-        Client::signing(self, self.signer()?)
+        let signer = self.signer()?;
+        Ok(Client::signing(
+            self,
+            signer,
+            transport::Transport::new(self.transport.clone())?,
+        ))
     }
 
     /// Whether the token in play travels as a bearer (OAuth 2.0, PAT).
