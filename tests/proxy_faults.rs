@@ -155,23 +155,31 @@ fn big_download_streams_in_flat_memory_and_a_client_may_leave_midway() {
 fn content_length_with_transfer_encoding_never_makes_two_requests() {
     let (jira, token) = start_jira();
     let proxy = Proxy::start(&token, &jira.base_url(), &[]);
-    let mut s = TcpStream::connect(("127.0.0.1", proxy.port())).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    write!(
-        s,
-        "POST /rest/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\
-         Content-Type: application/json\r\nContent-Length: 60\r\nTransfer-Encoding: chunked\r\n\r\n\
-         0\r\n\r\nGET /rest/api/2/myself HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = Vec::new();
-    // The connection is closed after one answer.
-    s.read_to_end(&mut answer).unwrap();
-    let text = String::from_utf8_lossy(&answer);
-    assert_eq!(text.matches("HTTP/1.1 ").count(), 1, "{text}");
-    let reqs = jira.requests();
-    assert!(reqs.len() <= 1, "{reqs:#?}");
-    assert!(reqs.iter().all(|r| r.path == "/rest/echo"));
+    // Both orders of the two headers (RFC 9112 §6.3: the chunked framing
+    // wins, and the connection closes after the answer).
+    for framing in [
+        "Content-Length: 60\r\nTransfer-Encoding: chunked",
+        "Transfer-Encoding: chunked\r\nContent-Length: 60",
+    ] {
+        jira.clear_requests();
+        let mut s = TcpStream::connect(("127.0.0.1", proxy.port())).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        write!(
+            s,
+            "POST /rest/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\
+             Content-Type: application/json\r\n{framing}\r\n\r\n\
+             0\r\n\r\nGET /rest/api/2/myself HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = Vec::new();
+        // The connection is closed after one answer.
+        s.read_to_end(&mut answer).unwrap();
+        let text = String::from_utf8_lossy(&answer);
+        assert_eq!(text.matches("HTTP/1.1 ").count(), 1, "{text}");
+        let reqs = jira.requests();
+        assert!(reqs.len() <= 1, "{reqs:#?}");
+        assert!(reqs.iter().all(|r| r.path == "/rest/echo"));
+    }
 }
 
 #[test]
