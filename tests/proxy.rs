@@ -388,3 +388,27 @@ fn a_personal_access_token_travels_as_the_bearer_to_jira() {
         "{log}"
     );
 }
+
+#[test]
+fn listens_on_ipv6_loopback_and_localhost() {
+    let (jira, token) = start_jira("");
+    for listen in ["[::1]:0", "localhost:0"] {
+        let mut cmd = command(&token);
+        cmd.args(["proxy", &jira.base_url(), "--listen", listen]);
+        let proxy = Proxy::spawn(cmd);
+        let me = body(&proxy.curl(&[&format!("{}/rest/api/2/myself", proxy.url)]));
+        assert!(me.contains("\"name\":\"admin\""), "{listen}: {me}");
+        // The proxy's own URL in absolute form is served like a path.
+        let absolute = format!("{}/rest/api/2/myself", proxy.url);
+        let status = curl_status(&[
+            "-H",
+            &format!("Authorization: Bearer {TOKEN}"),
+            "--request-target",
+            &absolute,
+            &absolute,
+        ]);
+        assert_eq!(status, "200", "{listen}");
+        let (code, _) = proxy.stop();
+        assert_eq!(code, 0);
+    }
+}
