@@ -1139,20 +1139,26 @@ impl Shared {
         }
         let total = numbers.len();
         let (start, max) = self.window(rec);
-        let b = &self.base_url;
+        // JIRA answers the `fields` asked for (names it does not know are
+        // left out, `*all` and `*navigable` mean every one); without it, JIRA
+        // sends every navigable field, where this provider keeps to summary.
+        let wanted: Vec<&str> = query_params(rec)
+            .find(|(n, _)| *n == "fields")
+            .map_or(vec!["summary"], |(_, v)| {
+                v.split(',').map(str::trim).collect()
+            });
+        let all = wanted.iter().any(|f| matches!(*f, "*all" | "*navigable"));
         let issues: Vec<_> = numbers
             .iter()
             .skip(start)
             .take(max)
             .map(|&n| {
-                let id = 10000 + n - 1;
-                json!({
-                    "expand": "operations,editmeta,changelog,renderedFields",
-                    "id": id.to_string(),
-                    "self": format!("{b}/rest/api/2/issue/{id}"),
-                    "key": format!("HSP-{n}"),
-                    "fields": {"summary": summary(n)}
-                })
+                let mut issue = self.issue(n);
+                issue["expand"] = json!("operations,editmeta,changelog,renderedFields");
+                if let Some(fields) = issue["fields"].as_object_mut() {
+                    fields.retain(|name, _| all || wanted.contains(&name.as_str()));
+                }
+                issue
             })
             .collect();
         Response::json(
