@@ -244,6 +244,11 @@ fn the_gate() {
     let (code, log) = proxy.stop();
     assert_eq!(code, 0);
     assert!(!log.contains(TOKEN), "{log}");
+    // The proxy's own answers were sent whole.
+    for status in [" 401 ", " 403 ", " 405 "] {
+        let line = log.lines().find(|l| l.contains(status)).unwrap();
+        assert!(line.ends_with(" ms"), "{line}");
+    }
 }
 
 #[test]

@@ -61,27 +61,33 @@ pub struct Answer {
     rewriter: Option<Rewriter>,
     done: bool,
     log: LogLine,
-    /// The length of a body of the proxy's own, sent as Content-Length.
+    /// The body's length when known (Content-Length): hyper stops polling
+    /// once that much is sent, so the log line counts it complete then.
     exact: Option<u64>,
 }
 
 impl Answer {
-    pub fn streamed(chunks: Chunks, rewriter: Option<Rewriter>, log: LogLine) -> Answer {
+    /// JIRA's body as it comes; `length` is its Content-Length when it is
+    /// passed on unchanged.
+    pub fn streamed(
+        chunks: Chunks,
+        rewriter: Option<Rewriter>,
+        log: LogLine,
+        length: Option<u64>,
+    ) -> Answer {
         Answer {
             chunks,
+            exact: length.filter(|_| rewriter.is_none()),
             rewriter,
             done: false,
             log,
-            exact: None,
         }
     }
 
     fn whole(bytes: Bytes, log: LogLine) -> Answer {
         let len = bytes.len() as u64;
         let chunks = futures_util::stream::once(async move { Ok(bytes) });
-        let mut answer = Answer::streamed(Box::pin(chunks), None, log);
-        answer.exact = Some(len);
-        answer
+        Answer::streamed(Box::pin(chunks), None, log, Some(len))
     }
 }
 
@@ -121,6 +127,9 @@ impl Body for Answer {
             };
             if !out.is_empty() {
                 this.log.bytes += out.len() as u64;
+                if this.exact == Some(this.log.bytes) {
+                    this.log.complete = true;
+                }
                 return Poll::Ready(Some(Ok(Frame::data(out))));
             }
         }
@@ -132,7 +141,9 @@ impl Body for Answer {
 
     fn size_hint(&self) -> hyper::body::SizeHint {
         match self.exact {
-            Some(n) if !self.done => hyper::body::SizeHint::with_exact(n),
+            Some(n) if !self.done => {
+                hyper::body::SizeHint::with_exact(n.saturating_sub(self.log.bytes))
+            }
             _ => hyper::body::SizeHint::default(),
         }
     }

@@ -213,7 +213,8 @@ async fn forward(
         headers.append(name, value);
     }
     log.status = status.as_u16();
-    let body = Answer::streamed(Box::pin(resp.bytes_stream()), rewriter, log);
+    let length = resp.content_length();
+    let body = Answer::streamed(Box::pin(resp.bytes_stream()), rewriter, log, length);
     Ok(builder.body(body).expect("a valid head"))
 }
 
