@@ -215,7 +215,7 @@ fn beyond_max_connections_is_503() {
 }
 
 #[test]
-fn sigterm_lets_a_request_in_flight_finish() {
+fn a_held_answer_delays_no_other_and_sigterm_lets_it_finish() {
     let (jira, token) = start_jira();
     let (arrived, wait_arrival) = mpsc::channel::<()>();
     let arrived = std::sync::Mutex::new(arrived);
@@ -232,6 +232,11 @@ fn sigterm_lets_a_request_in_flight_finish() {
         curl(&["-sS", "-H", &format!("Authorization: Bearer {TOKEN}"), &url])
     });
     wait_arrival.recv().unwrap();
+    // The held answer delays no other client.
+    assert_eq!(
+        status_of(&[&format!("{}/rest/api/2/myself", proxy.url)]),
+        "200"
+    );
     unsafe { libc::kill(proxy.child.id() as i32, libc::SIGTERM) };
     // The listener closes at once: a new connection is refused.
     let port = proxy.port();
