@@ -22,6 +22,8 @@ pub struct Request {
     /// The request target as received (`/path?query`).
     pub target: String,
     pub version: String,
+    /// Names in lower case, in order of first appearance, the values of
+    /// one name together (hyper's `HeaderMap`).
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     /// Which accepted connection (1-based) carried it.
