@@ -1,12 +1,20 @@
-//! A small HTTP/1.1 server over std::net: a thread per connection,
-//! keep-alive, request bodies by Content-Length or chunked.
+//! The provider's HTTP/1.1 server: hyper on tokio, TLS through
+//! tokio-rustls. Handlers stay synchronous and run on the blocking pool.
 
-use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{StatusCode, Version};
+use hyper_util::rt::TokioIo;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -14,6 +22,8 @@ pub struct Request {
     /// The request target as received (`/path?query`).
     pub target: String,
     pub version: String,
+    /// Names in lower case, in order of first appearance, the values of
+    /// one name together (hyper's `HeaderMap`).
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     /// Which accepted connection (1-based) carried it.
@@ -91,12 +101,28 @@ impl Response {
 
 pub type Handler = Arc<dyn Fn(Request) -> Response + Send + Sync>;
 
-/// A running server; Drop stops accepting and shuts every open connection.
+/// One runtime for every server of the process: tests start hundreds of
+/// servers, and none then costs threads of its own. Handlers run on its
+/// blocking pool, so a slow one stalls no other connection.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("mock-jira")
+            .enable_all()
+            .build()
+            .expect("the mock JIRA's tokio runtime")
+    })
+}
+
+/// A running server; Drop stops accepting and closes every open connection.
 pub struct Server {
     addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
-    live: Arc<Mutex<HashMap<usize, TcpStream>>>,
+    /// Dropping it tells the accept loop and every connection to stop.
+    stop: Option<watch::Sender<()>>,
+    /// Disconnected once the listener and every connection are closed.
+    done: Mutex<mpsc::Receiver<()>>,
     connections: Arc<AtomicUsize>,
 }
 
@@ -107,18 +133,27 @@ impl Server {
         handler: Handler,
     ) -> io::Result<Server> {
         let addr = listener.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let live = Arc::new(Mutex::new(HashMap::new()));
+        listener.set_nonblocking(true)?;
+        let rt = runtime();
+        let listener = {
+            let _in_runtime = rt.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
+        let (stop, stopped) = watch::channel(());
+        let (alive, done) = mpsc::channel();
         let connections = Arc::new(AtomicUsize::new(0));
-        let (s, l, c) = (stop.clone(), live.clone(), connections.clone());
-        let accept = std::thread::Builder::new()
-            .name("mock-jira-accept".into())
-            .spawn(move || accept_loop(listener, tls, handler, s, l, c))?;
+        let server = Accept {
+            tls: tls.map(TlsAcceptor::from),
+            handler,
+            connections: connections.clone(),
+            stopped,
+            alive,
+        };
+        rt.spawn(server.run(listener));
         Ok(Server {
             addr,
-            stop,
-            accept: Some(accept),
-            live,
+            stop: Some(stop),
+            done: Mutex::new(done),
             connections,
         })
     }
@@ -134,95 +169,139 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wakes the blocked accept() so that it sees the flag.
-        let _ = TcpStream::connect(self.addr);
-        if let Some(t) = self.accept.take() {
-            let _ = t.join();
-        }
-        for s in self.live.lock().unwrap().values() {
-            let _ = s.shutdown(Shutdown::Both);
-        }
+        drop(self.stop.take());
+        // Every task holds a sender: once all have ended, the port is free
+        // and no connection is left open. A handler still running on the
+        // blocking pool finishes on its own, its answer dropped.
+        let done = self.done.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = done.recv();
     }
 }
 
-fn accept_loop(
-    listener: TcpListener,
-    tls: Option<Arc<rustls::ServerConfig>>,
+/// What the accept loop and each connection task share.
+#[derive(Clone)]
+struct Accept {
+    tls: Option<TlsAcceptor>,
     handler: Handler,
-    stop: Arc<AtomicBool>,
-    live: Arc<Mutex<HashMap<usize, TcpStream>>>,
     connections: Arc<AtomicUsize>,
-) {
-    for stream in listener.incoming() {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(stream) = stream else { continue };
-        let _ = stream.set_nodelay(true);
-        let id = connections.fetch_add(1, Ordering::SeqCst) + 1;
-        if let Ok(c) = stream.try_clone() {
-            live.lock().unwrap().insert(id, c);
-        }
-        let (tls, handler, mine) = (tls.clone(), handler.clone(), live.clone());
-        let spawned = std::thread::Builder::new()
-            .name(format!("mock-jira-conn-{id}"))
-            .spawn(move || {
-                match tls {
-                    Some(cfg) => serve_tls(stream, cfg, id, &handler),
-                    None => {
-                        let _ = serve(stream, id, &handler);
+    stopped: watch::Receiver<()>,
+    alive: mpsc::Sender<()>,
+}
+
+impl Accept {
+    async fn run(mut self, listener: tokio::net::TcpListener) {
+        loop {
+            let tcp = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((tcp, _)) => tcp,
+                    // Out of descriptors, say: let some close first.
+                    Err(_) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        continue;
                     }
+                },
+                _ = self.stopped.changed() => return,
+            };
+            let _ = tcp.set_nodelay(true);
+            let id = self.connections.fetch_add(1, Ordering::SeqCst) + 1;
+            let (conn, mut stopped) = (self.clone(), self.stopped.clone());
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = conn.serve(tcp, id) => {}
+                    _ = stopped.changed() => {}
                 }
-                mine.lock().unwrap().remove(&id);
             });
-        if spawned.is_err() {
-            live.lock().unwrap().remove(&id);
         }
     }
-}
 
-fn serve_tls(stream: TcpStream, cfg: Arc<rustls::ServerConfig>, id: usize, handler: &Handler) {
-    let Ok(conn) = rustls::ServerConnection::new(cfg) else {
-        return;
-    };
-    let mut s = serve(rustls::StreamOwned::new(conn, stream), id, handler);
-    s.conn.send_close_notify();
-    let _ = s.conn.complete_io(&mut s.sock);
-}
-
-/// Serves requests until the peer closes, asks to close, or errs.
-fn serve<S: Read + Write>(stream: S, id: usize, handler: &Handler) -> S {
-    let mut r = BufReader::new(stream);
-    loop {
-        let req = match read_request(&mut r, id) {
-            Ok(Some(req)) => req,
-            Ok(None) => break,
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                let resp = Response::text(400, format!("bad request: {e}\n"))
-                    .header("Connection", "close");
-                let _ = write_response(r.get_mut(), &resp, false);
-                break;
+    async fn serve(&self, tcp: tokio::net::TcpStream, id: usize) {
+        match &self.tls {
+            None => self.http(TokioIo::new(tcp), id).await,
+            Some(acceptor) => {
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    self.http(TokioIo::new(tls), id).await;
+                }
             }
-            Err(_) => break,
-        };
-        let close = wants_close(&req);
-        let head = req.method.eq_ignore_ascii_case("HEAD");
-        let mut resp = handler(req);
-        let close = close
-            || resp
-                .get_header("Connection")
-                .is_some_and(|v| v.eq_ignore_ascii_case("close"));
-        if close {
-            resp.set_header("Connection", "close");
-        }
-        if write_response(r.get_mut(), &resp, head).is_err() || close {
-            break;
         }
     }
-    r.into_inner()
+
+    /// Requests until the peer closes, either side asks to close, or a
+    /// request is malformed (hyper answers 400).
+    async fn http<I>(&self, io: I, id: usize)
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        let handler = self.handler.clone();
+        let service = service_fn(move |req| answer(req, handler.clone(), id));
+        let _ = http1::Builder::new()
+            // Names as the handlers wrote them, near enough for raw tests.
+            .title_case_headers(true)
+            // The provider sets its own (skewed) Date.
+            .auto_date_header(false)
+            // A client that shuts its side after a request still gets the answer.
+            .half_close(true)
+            .serve_connection(io, service)
+            .await;
+    }
 }
 
+/// Reads the body whole, then calls the handler on the blocking pool.
+async fn answer(
+    req: hyper::Request<Incoming>,
+    handler: Handler,
+    id: usize,
+) -> Result<hyper::Response<Full<Bytes>>, tokio::task::JoinError> {
+    let (head, body) = req.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(e) => {
+            let resp = Response::text(400, format!("bad request: {e}\n"));
+            return Ok(to_hyper(resp.header("Connection", "close")));
+        }
+    };
+    let headers = head
+        .headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+        .collect();
+    let req = Request {
+        method: head.method.to_string(),
+        target: target(&head.uri),
+        version: format!("{:?}", head.version),
+        headers,
+        body,
+        connection: id,
+    };
+    let close = wants_close(&req);
+    // A handler that panics ends the connection without an answer.
+    let mut resp = tokio::task::spawn_blocking(move || handler(req)).await?;
+    let close = close
+        || resp
+            .get_header("Connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
+    if close {
+        resp.set_header("Connection", "close");
+    }
+    let mut out = to_hyper(resp);
+    // Else hyper adds `keep-alive` to the `close` of an HTTP/1.0 exchange.
+    if close && head.version == Version::HTTP_10 {
+        *out.version_mut() = Version::HTTP_10;
+    }
+    Ok(out)
+}
+
+/// The target as the request line had it: hyper keeps an origin-form's
+/// bytes as they came, which the provider's signature check needs.
+fn target(uri: &hyper::Uri) -> String {
+    match (uri.scheme(), uri.path_and_query()) {
+        (None, Some(pq)) => pq.as_str().to_string(),
+        // Absolute-form, or a CONNECT's authority-form.
+        _ => uri.to_string(),
+    }
+}
+
+/// An HTTP/1.0 request that did not ask to keep the connection is told it
+/// closes, as hyper does for HTTP/1.1.
 fn wants_close(req: &Request) -> bool {
     let conn = req.header("Connection").unwrap_or("").to_ascii_lowercase();
     if req.version == "HTTP/1.0" {
@@ -232,120 +311,27 @@ fn wants_close(req: &Request) -> bool {
     }
 }
 
-fn bad(msg: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
-}
-
-fn read_line<R: BufRead>(r: &mut R) -> io::Result<Option<String>> {
-    let mut buf = Vec::new();
-    if r.by_ref().take(64 * 1024).read_until(b'\n', &mut buf)? == 0 {
-        return Ok(None);
+fn to_hyper(resp: Response) -> hyper::Response<Full<Bytes>> {
+    let mut out = hyper::Response::new(Full::new(Bytes::from(resp.body)));
+    let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *out.status_mut() = status;
+    if status.canonical_reason().is_none() {
+        let reason = hyper::ext::ReasonPhrase::from_static(reason(resp.status).as_bytes());
+        out.extensions_mut().insert(reason);
     }
-    if !buf.ends_with(b"\n") {
-        return Err(bad("line too long or cut short"));
-    }
-    while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-        buf.pop();
-    }
-    String::from_utf8(buf)
-        .map(Some)
-        .map_err(|_| bad("header is not UTF-8"))
-}
-
-fn read_request<S: Read + Write>(r: &mut BufReader<S>, id: usize) -> io::Result<Option<Request>> {
-    let line = loop {
-        match read_line(r)? {
-            None => return Ok(None),
-            // Stray CRLFs between requests are allowed (RFC 9112 section 2.2).
-            Some(l) if l.is_empty() => continue,
-            Some(l) => break l,
-        }
-    };
-    let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad("malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") {
-        return Err(bad("unsupported HTTP version"));
-    }
-    let mut headers = Vec::new();
-    loop {
-        let l = read_line(r)?.ok_or_else(|| bad("headers cut short"))?;
-        if l.is_empty() {
-            break;
-        }
-        let (n, v) = l.split_once(':').ok_or_else(|| bad("malformed header"))?;
-        headers.push((n.trim().to_string(), v.trim().to_string()));
-    }
-    if header(&headers, "Expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
-        r.get_mut().write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-        r.get_mut().flush()?;
-    }
-    let chunked = header(&headers, "Transfer-Encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-    let body = if chunked {
-        read_chunked(r)?
-    } else if let Some(len) = header(&headers, "Content-Length") {
-        let len: usize = len.parse().map_err(|_| bad("bad Content-Length"))?;
-        let mut body = vec![0; len];
-        r.read_exact(&mut body)?;
-        body
-    } else {
-        Vec::new()
-    };
-    Ok(Some(Request {
-        method: method.to_string(),
-        target: target.to_string(),
-        version: version.to_string(),
-        headers,
-        body,
-        connection: id,
-    }))
-}
-
-fn read_chunked<R: BufRead>(r: &mut R) -> io::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line = read_line(r)?.ok_or_else(|| bad("chunk cut short"))?;
-        let size = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size, 16).map_err(|_| bad("bad chunk size"))?;
-        if size == 0 {
-            // Trailers, up to the empty line.
-            while !read_line(r)?
-                .ok_or_else(|| bad("trailers cut short"))?
-                .is_empty()
-            {}
-            return Ok(body);
-        }
-        let start = body.len();
-        body.resize(start + size, 0);
-        r.read_exact(&mut body[start..])?;
-        if !read_line(r)?
-            .ok_or_else(|| bad("chunk cut short"))?
-            .is_empty()
-        {
-            return Err(bad("chunk longer than its size"));
-        }
-    }
-}
-
-fn write_response<W: Write>(w: &mut W, resp: &Response, head: bool) -> io::Result<()> {
-    let mut out = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
-    for (n, v) in &resp.headers {
+    for (n, v) in resp.headers {
+        // hyper frames the body by its length.
         if n.eq_ignore_ascii_case("Content-Length") || n.eq_ignore_ascii_case("Transfer-Encoding") {
             continue;
         }
-        out.push_str(&format!("{n}: {v}\r\n"));
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(n.as_bytes()),
+            HeaderValue::from_bytes(v.as_bytes()),
+        ) {
+            out.headers_mut().append(n, v);
+        }
     }
-    out.push_str(&format!("Content-Length: {}\r\n\r\n", resp.body.len()));
-    let mut bytes = out.into_bytes();
-    if !head {
-        bytes.extend_from_slice(&resp.body);
-    }
-    w.write_all(&bytes)?;
-    w.flush()
+    out
 }
 
 pub fn reason(status: u16) -> &'static str {
