@@ -796,3 +796,36 @@ fn dropping_the_server_closes_its_connections_and_port() {
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port is free again");
     drop(release);
 }
+
+#[test]
+fn search_answers_the_fields_asked_for() {
+    let jira = start(false, "");
+    let fields = |query: &str| -> Vec<Vec<String>> {
+        let path = format!("/rest/api/2/search?jql=project%20%3D%20HSP{query}");
+        let body = support::cli::fetch_served(&jira, &path);
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let issues = v["issues"].as_array().unwrap();
+        assert!(!issues.is_empty(), "{v}");
+        issues
+            .iter()
+            .map(|i| {
+                let mut names: Vec<String> =
+                    i["fields"].as_object().unwrap().keys().cloned().collect();
+                names.sort();
+                names
+            })
+            .collect()
+    };
+    for names in fields("&fields=status,summary,nosuchfield") {
+        assert_eq!(names, ["status", "summary"]);
+    }
+    for names in fields("") {
+        assert_eq!(names, ["summary"]);
+    }
+    for names in fields("&fields=*all") {
+        assert!(
+            names.len() > 2 && names.iter().any(|n| n == "issuetype"),
+            "{names:?}"
+        );
+    }
+}
