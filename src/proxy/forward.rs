@@ -5,6 +5,7 @@
 use super::answer::{self, Answer, LogLine};
 use super::{refresh, rewrite, State};
 use crate::body::{self, Body};
+use crate::client::Call;
 use crate::problem;
 use bytes::Bytes;
 use http_body_util::{BodyExt, BodyStream, Limited};
@@ -85,9 +86,22 @@ type Failed = (StatusCode, String);
 async fn forward(
     state: &Arc<State>,
     req: Request<Incoming>,
-    mut log: LogLine,
+    log: LogLine,
 ) -> Result<Response<Answer>, Failed> {
     let (parts, incoming) = req.into_parts();
+    let (call, stream) = outgoing(state, &parts, incoming).await?;
+    let resp = exchange(state, &call, stream, &log).await?;
+    Ok(answer(state, resp, log))
+}
+
+/// The call to JIRA for a client's request: its URL on the base, its
+/// headers cleaned, a form body read to be signed, any other body
+/// streamed as it comes.
+async fn outgoing(
+    state: &State,
+    parts: &hyper::http::request::Parts,
+    incoming: Incoming,
+) -> Result<(Call, Option<reqwest::Body>), Failed> {
     let path_and_query = parts
         .uri
         .path_and_query()
@@ -118,58 +132,72 @@ async fn forward(
         call.headers
             .push(("X-Atlassian-Token".into(), "no-check".into()));
     }
-    let mut stream = None;
     if is_form {
-        let declared = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > FORM_LIMIT as u64) {
-            return Err(too_large());
-        }
-        let bytes = Limited::new(incoming, FORM_LIMIT)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.is::<http_body_util::LengthLimitError>() {
-                    too_large()
-                } else {
-                    (
-                        StatusCode::BAD_REQUEST,
-                        format!("the request's body broke off: {e}"),
-                    )
-                }
-            })?
-            .to_bytes();
-        call.body = Some(Body::new(content_type.clone(), bytes.to_vec()));
-    } else if has_body(&parts.headers) {
-        if let Some(n) = parts.headers.get(header::CONTENT_LENGTH) {
-            call.headers
-                .push(("Content-Length".into(), n.to_str().unwrap_or("0").into()));
-        }
-        let data = BodyStream::new(incoming).filter_map_data();
-        stream = Some(reqwest::Body::wrap_stream(data));
+        let bytes = read_form(&parts.headers, incoming).await?;
+        call.body = Some(Body::new(content_type, bytes));
+        return Ok((call, None));
     }
+    if !has_body(&parts.headers) {
+        return Ok((call, None));
+    }
+    if let Some(n) = parts.headers.get(header::CONTENT_LENGTH) {
+        call.headers
+            .push(("Content-Length".into(), n.to_str().unwrap_or("0").into()));
+    }
+    let data = BodyStream::new(incoming).filter_map_data();
+    Ok((call, Some(reqwest::Body::wrap_stream(data))))
+}
 
+/// A form body, read whole (it is signed), up to `FORM_LIMIT`: a larger
+/// one is refused as soon as its length says so.
+async fn read_form(headers: &HeaderMap, incoming: Incoming) -> Result<Vec<u8>, Failed> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > FORM_LIMIT as u64) {
+        return Err(too_large());
+    }
+    let collected = Limited::new(incoming, FORM_LIMIT)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                too_large()
+            } else {
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("the request's body broke off: {e}"),
+                )
+            }
+        })?;
+    Ok(collected.to_bytes().to_vec())
+}
+
+/// Sends the call and returns JIRA's answer. A refused OAuth 2.0 token is
+/// refreshed; the request goes again when its body is held here (none, or
+/// a form), else the refusal goes back and the client's next request
+/// carries the new token. An OAuth refusal is logged with its hint.
+async fn exchange(
+    state: &Arc<State>,
+    call: &Call,
+    stream: Option<reqwest::Body>,
+    log: &LogLine,
+) -> Result<reqwest::Response, Failed> {
     refresh::before(state).await;
     let replayable = stream.is_none();
-    let (mut resp, mut ctx, sent) = send(state, &call, stream).await?;
-    // A refused OAuth 2.0 token is refreshed; the request goes again when
-    // its body is held here (none, or a form), else the refusal goes back
-    // and the client's next request carries the new token.
+    let (mut resp, mut ctx, sent) = send(state, call, stream).await?;
     let mut outcome = refresh::Outcome::Taken;
     if let Some(sent) = sent {
         outcome = refresh::after(state, &resp, &sent).await;
         if outcome == refresh::Outcome::Refreshed && replayable {
             let again;
-            (resp, ctx, again) = send(state, &call, None).await?;
+            (resp, ctx, again) = send(state, call, None).await?;
             refresh::seen(state, &resp, again.as_deref());
             outcome = refresh::Outcome::Taken;
         }
     }
-
-    let status = resp.status();
+    let status = resp.status().as_u16();
     match outcome {
         refresh::Outcome::Refreshed => crate::warn(&format!(
             "{} {}: JIRA refused the OAuth 2.0 token; it is refreshed, and the client's next \
@@ -178,14 +206,21 @@ async fn forward(
         )),
         // Said already, with its hint.
         refresh::Outcome::Failed => {}
-        refresh::Outcome::Taken if status.as_u16() >= 400 => {
-            if let Some(e) = problem::refusal(status.as_u16(), resp.headers(), &[], &ctx) {
+        refresh::Outcome::Taken if status >= 400 => {
+            if let Some(e) = problem::refusal(status, resp.headers(), &[], &ctx) {
                 let hint = e.hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
                 crate::warn(&format!("{} {}: {}{hint}", log.method, log.path, e.message));
             }
         }
         refresh::Outcome::Taken => {}
     }
+    Ok(resp)
+}
+
+/// JIRA's answer for the client: its headers cleaned, `Location` and the
+/// links in a JSON body rewritten to the proxy, the body streamed.
+fn answer(state: &State, resp: reqwest::Response, mut log: LogLine) -> Response<Answer> {
+    let status = resp.status();
     let json = resp
         .headers()
         .get(header::CONTENT_TYPE)
@@ -215,14 +250,14 @@ async fn forward(
     log.status = status.as_u16();
     let length = resp.content_length();
     let body = Answer::streamed(Box::pin(resp.bytes_stream()), rewriter, log, length);
-    Ok(builder.body(body).expect("a valid head"))
+    builder.body(body).expect("a valid head")
 }
 
 /// Signs the call (the same `Client::prepare` as `request`) and sends it,
 /// with `stream` as its body if given; returns the bearer token it carried.
 async fn send(
     state: &State,
-    call: &crate::client::Call,
+    call: &Call,
     stream: Option<reqwest::Body>,
 ) -> Result<(reqwest::Response, problem::Context, Option<String>), Failed> {
     let prepared = state
