@@ -81,30 +81,7 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     call.token_call = true;
     let request = read_token(&client, &call)?;
 
-    let authorize = authorize_url(base, &request.token);
-    eprintln!(
-        "Open this URL in a browser, log in to JIRA if asked, and click Allow:\n  {authorize}"
-    );
-    if a.open {
-        open_browser(&authorize);
-    }
-    let verifier = match listener {
-        Some(l) => {
-            eprintln!(
-                "Waiting for JIRA to send the browser back to {} ...",
-                l.callback_url()
-            );
-            l.wait(&request.token, a.listen_timeout)?
-        }
-        None => prompt_verifier()?,
-    };
-    if verifier == "denied" {
-        return Err(Error::oauth(
-            "access was denied in the browser: JIRA sent oauth_verifier=denied",
-        )
-        .with_hint("run jira-oauth login again and click Allow"));
-    }
-    check_token("verifier", &verifier)?;
+    let verifier = approval(base, &request.token, listener, a)?;
 
     let mut call = config.call(method, access_url);
     call.token = Some(request.token.clone());
@@ -126,6 +103,36 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     call.token_secret = entry.token_secret.clone();
     let me = myself(&client, &call)?;
     crate::output::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
+}
+
+/// The verifier of the request token `token` once the user approved it
+/// in the browser: caught by the listener, or typed in (§2.2).
+fn approval(base: &str, token: &str, listener: Option<Listener>, a: &LoginArgs) -> Result<String> {
+    let authorize = authorize_url(base, token);
+    eprintln!(
+        "Open this URL in a browser, log in to JIRA if asked, and click Allow:\n  {authorize}"
+    );
+    if a.open {
+        open_browser(&authorize);
+    }
+    let verifier = match listener {
+        Some(l) => {
+            eprintln!(
+                "Waiting for JIRA to send the browser back to {} ...",
+                l.callback_url()
+            );
+            l.wait(token, a.listen_timeout)?
+        }
+        None => prompt_verifier()?,
+    };
+    if verifier == "denied" {
+        return Err(Error::oauth(
+            "access was denied in the browser: JIRA sent oauth_verifier=denied",
+        )
+        .with_hint("run jira-oauth login again and click Allow"));
+    }
+    check_token("verifier", &verifier)?;
+    Ok(verifier)
 }
 
 pub fn logout(g: &Global, a: &LogoutArgs) -> Result<()> {

@@ -20,30 +20,9 @@ pub fn login(mut config: Config, a: &LoginArgs) -> Result<()> {
     let base = config.base()?.to_string();
     let store = Store::default_location()?;
     store.load()?;
-    let client_id = a
-        .client_id
-        .clone()
-        .filter(|c| !c.trim().is_empty())
-        .ok_or_else(|| {
-            Error::usage("login --oauth2 needs the client ID of JIRA's incoming link").with_hint(
-                "pass --client-id ID or set JIRA_OAUTH_CLIENT_ID (JIRA shows it with the link)",
-            )
-        })?;
-    let client_secret = client_secret(a)?;
+    let (provider, redirect) = provider(a, &base)?;
     let scope = a.scope.to_ascii_uppercase();
-    let redirect = Url::parse(&a.redirect_uri).map_err(|e| {
-        Error::usage(format!(
-            "--redirect-uri '{}' is not a URL: {e}",
-            a.redirect_uri
-        ))
-    })?;
-    let provider = Provider {
-        base: base.clone(),
-        client_id: client_id.trim().to_string(),
-        client_secret: client_secret.clone(),
-        redirect_uri: a.redirect_uri.clone(),
-    };
-    config.transport.redact.push(client_secret);
+    config.transport.redact.push(provider.client_secret.clone());
     let transport = Transport::new(config.transport.clone())?;
     let auth = provider.authorization(&scope)?;
     probe(&transport, &auth.url, &provider.redirect_uri)?;
@@ -106,6 +85,34 @@ pub fn login(mut config: Config, a: &LoginArgs) -> Result<()> {
     crate::output::print_stdout(
         format!("Logged in to {base} as {me} with OAuth 2.0 (scope {shown})\n").as_bytes(),
     )
+}
+
+/// The incoming link's client as given: its ID, its secret, and the
+/// redirect URI it registered.
+fn provider(a: &LoginArgs, base: &str) -> Result<(Provider, Url)> {
+    let client_id = a
+        .client_id
+        .clone()
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| {
+            Error::usage("login --oauth2 needs the client ID of JIRA's incoming link").with_hint(
+                "pass --client-id ID or set JIRA_OAUTH_CLIENT_ID (JIRA shows it with the link)",
+            )
+        })?;
+    let client_secret = client_secret(a)?;
+    let redirect = Url::parse(&a.redirect_uri).map_err(|e| {
+        Error::usage(format!(
+            "--redirect-uri '{}' is not a URL: {e}",
+            a.redirect_uri
+        ))
+    })?;
+    let provider = Provider {
+        base: base.to_string(),
+        client_id: client_id.trim().to_string(),
+        client_secret,
+        redirect_uri: a.redirect_uri.clone(),
+    };
+    Ok((provider, redirect))
 }
 
 /// `JIRA_OAUTH_CLIENT_SECRET`, else `--client-secret-file`; never an
