@@ -18,23 +18,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
-    if !a.extra.is_empty() {
-        // Not printed back: it may well be a token typed by habit.
-        return Err(Error::usage(format!(
-            "login takes one argument, JIRA's base URL; {} more given (not shown)",
-            a.extra.len()
-        ))
-        .with_hint(
-            "a personal access token is read from JIRA_OAUTH_PAT, stdin or a prompt, never \
-             from the command line (shell history, ps)",
-        ));
-    }
-    if !a.oauth2 && (a.paste || a.client_secret_file.is_some()) {
-        return Err(
-            Error::usage("--paste and --client-secret-file belong to an OAuth 2.0 login")
-                .with_hint("add --oauth2"),
-        );
-    }
+    refuse_misplaced(a)?;
     let (base, port) = base_and_port(a, g.base_url.as_deref())?;
     let resolved = Config::resolve(
         g,
@@ -103,6 +87,28 @@ pub fn login(g: &Global, a: &LoginArgs) -> Result<()> {
     call.token_secret = entry.token_secret.clone();
     let me = myself(&client, &call)?;
     crate::output::print_stdout(format!("Logged in to {base} as {me}\n").as_bytes())
+}
+
+/// Arguments that belong elsewhere, refused before anything is read.
+fn refuse_misplaced(a: &LoginArgs) -> Result<()> {
+    if !a.extra.is_empty() {
+        // Not printed back: it may well be a token typed by habit.
+        return Err(Error::usage(format!(
+            "login takes one argument, JIRA's base URL; {} more given (not shown)",
+            a.extra.len()
+        ))
+        .with_hint(
+            "a personal access token is read from JIRA_OAUTH_PAT, stdin or a prompt, never \
+             from the command line (shell history, ps)",
+        ));
+    }
+    if !a.oauth2 && (a.paste || a.client_secret_file.is_some()) {
+        return Err(
+            Error::usage("--paste and --client-secret-file belong to an OAuth 2.0 login")
+                .with_hint("add --oauth2"),
+        );
+    }
+    Ok(())
 }
 
 /// The verifier of the request token `token` once the user approved it
