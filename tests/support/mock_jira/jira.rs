@@ -1,4 +1,9 @@
-//! The endpoints and JIRA's rules: tokens, approval, timestamps, nonces, REST.
+//! The provider's state, how a request is recorded and sent to its
+//! endpoint, and the REST endpoints. JIRA's OAuth rules live by concern:
+//! - `verify`: the OAuth 1.0a check of a signed request, and JIRA's refusal;
+//! - `dance`: request-token, the authorize page, access-token;
+//! - `tokens`: the OAuth 1.0a tokens and the state file;
+//! - `oauth2_provider`: JIRA Data Center's OAuth 2.0 provider.
 //!
 //! Choices where JIRA's exact answer is not pinned down:
 //! - a request token exchanged twice, or with a wrong verifier (1.0a only):
@@ -17,16 +22,20 @@ use super::{
 };
 use rand::distributions::{Alphanumeric, DistString};
 use rsa::RsaPublicKey;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod dance;
 #[path = "oauth2_provider.rs"]
 pub mod oauth2_provider;
+mod tokens;
+mod verify;
+
+use tokens::Token;
+use verify::Need;
 
 pub type RouteFn = Arc<dyn Fn(&Recorded) -> Response + Send + Sync>;
 pub type TokenHook = Arc<dyn Fn(&str) + Send + Sync>;
@@ -41,45 +50,6 @@ struct Route {
 struct ConsumerEntry {
     public_key: Option<RsaPublicKey>,
     secret: Option<String>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Kind {
-    Request,
-    Access,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Approval {
-    Pending,
-    Approved,
-    Denied,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Token {
-    kind: Kind,
-    consumer: String,
-    secret: String,
-    /// None for `oob` (an OAuth 1.0 token, whose verifier is not checked).
-    callback: Option<String>,
-    verifier: Option<String>,
-    approval: Approval,
-    issued_at: i64,
-    used: bool,
-    revoked: bool,
-}
-
-impl Token {
-    fn expired(&self, now: i64) -> bool {
-        let life = match self.kind {
-            Kind::Request => REQUEST_TOKEN_LIFETIME,
-            Kind::Access => ACCESS_TOKEN_LIFETIME,
-        };
-        now - self.issued_at > life
-    }
 }
 
 #[derive(Default)]
@@ -130,20 +100,6 @@ pub struct Shared {
     inner: Mutex<Inner>,
 }
 
-/// The state file: every token, by its value.
-#[derive(Serialize, Deserialize)]
-struct State<T> {
-    tokens: T,
-}
-
-/// Which check a request gets.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Need {
-    RequestToken,
-    AccessToken,
-    Rest,
-}
-
 fn random(n: usize) -> String {
     Alphanumeric.sample_string(&mut rand::thread_rng(), n)
 }
@@ -155,36 +111,12 @@ fn real_now() -> i64 {
         .as_secs() as i64
 }
 
-/// Writes the tokens (sorted, for a stable file) atomically: a temporary
-/// file in the same folder (mode 0600: it holds secrets), then a rename.
-fn write_state(path: &Path, tokens: &HashMap<String, Token>) -> io::Result<()> {
-    let sorted: BTreeMap<&String, &Token> = tokens.iter().collect();
-    let mut text = serde_json::to_vec_pretty(&State { tokens: sorted })?;
-    text.push(b'\n');
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&text)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 fn form(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(n, v)| format!("{}={}", oauth::encode(n), oauth::encode(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 impl Shared {
@@ -218,48 +150,6 @@ impl Shared {
             state_file: opts.state_file.clone(),
             inner: Mutex::new(Inner::default()),
         }
-    }
-
-    /// Reads the state file's tokens (none when it does not exist yet) and
-    /// writes it back, so that an unwritable place fails at start. Returns
-    /// how many tokens it held.
-    pub fn load_state(&self) -> io::Result<usize> {
-        let Some(path) = &self.state_file else {
-            return Ok(0);
-        };
-        let tokens: HashMap<String, Token> = match std::fs::read(path) {
-            Ok(bytes) => {
-                serde_json::from_slice::<State<_>>(&bytes)
-                    .map_err(|e| {
-                        io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            format!("{}: not a mock-jira state file: {e}", path.display()),
-                        )
-                    })?
-                    .tokens
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => HashMap::new(),
-            Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
-        };
-        let n = tokens.len();
-        let mut inner = self.lock();
-        inner.tokens = tokens;
-        write_state(path, &inner.tokens)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-        Ok(n)
-    }
-
-    /// Changes the tokens, then saves them to the state file, if any.
-    fn with_tokens<R>(&self, f: impl FnOnce(&mut HashMap<String, Token>) -> R) -> R {
-        let mut inner = self.lock();
-        let r = f(&mut inner.tokens);
-        if let Some(path) = &self.state_file {
-            // Under the lock, so that writes land in the order of the changes.
-            if let Err(e) = write_state(path, &inner.tokens) {
-                eprintln!("mock-jira: cannot save {}: {e}", path.display());
-            }
-        }
-        r
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -321,89 +211,6 @@ impl Shared {
 
     pub fn clear_requests(&self) {
         self.lock().requests.clear();
-    }
-
-    pub fn approve(&self, token: &str) -> Option<String> {
-        self.with_tokens(|tokens| {
-            let t = tokens.get_mut(token).filter(|t| t.kind == Kind::Request)?;
-            t.approval = Approval::Approved;
-            // JIRA keeps the verifier it first showed.
-            Some(t.verifier.get_or_insert_with(|| random(6)).clone())
-        })
-    }
-
-    pub fn deny(&self, token: &str) -> Option<()> {
-        self.with_tokens(|tokens| {
-            let t = tokens.get_mut(token).filter(|t| t.kind == Kind::Request)?;
-            t.approval = Approval::Denied;
-            Some(())
-        })
-    }
-
-    pub fn issue_access_token(&self, consumer: &str) -> (String, String) {
-        let now = self.now();
-        self.new_token(Kind::Access, consumer, None, now)
-    }
-
-    pub fn add_access_token(&self, consumer: &str, token: &str, secret: &str) {
-        let now = self.now();
-        let (t, _) = self.new_token(Kind::Access, consumer, None, now);
-        self.with_tokens(|tokens| {
-            let mut tok = tokens.remove(&t).expect("just issued");
-            tok.secret = secret.to_string();
-            tokens.insert(token.to_string(), tok);
-        });
-    }
-
-    fn new_token(
-        &self,
-        kind: Kind,
-        consumer: &str,
-        callback: Option<String>,
-        now: i64,
-    ) -> (String, String) {
-        let (token, secret) = (random(32), random(32));
-        let t = Token {
-            kind,
-            consumer: consumer.to_string(),
-            secret: secret.clone(),
-            callback,
-            verifier: None,
-            approval: if kind == Kind::Access {
-                Approval::Approved
-            } else {
-                Approval::Pending
-            },
-            issued_at: now,
-            used: false,
-            revoked: false,
-        };
-        self.with_tokens(|tokens| tokens.insert(token.clone(), t));
-        (token, secret)
-    }
-
-    pub fn expire_token(&self, token: &str) {
-        self.with_tokens(|tokens| {
-            if let Some(t) = tokens.get_mut(token) {
-                t.issued_at = i64::MIN / 2;
-            }
-        });
-    }
-
-    pub fn revoke_token(&self, token: &str) {
-        self.with_tokens(|tokens| {
-            if let Some(t) = tokens.get_mut(token) {
-                t.revoked = true;
-            }
-        });
-    }
-
-    pub fn age_tokens(&self, secs: i64) {
-        self.with_tokens(|tokens| {
-            for t in tokens.values_mut() {
-                t.issued_at -= secs;
-            }
-        });
     }
 
     /// Entry point for every request: record it, answer it.
@@ -497,18 +304,7 @@ impl Shared {
             rec.outcome = Outcome::Problem("CAPTCHA_CHALLENGE".into());
             return self.captcha();
         }
-        let forced = self.lock().forced.take();
-        if let Some(p) = forced {
-            let mut problem = Problem::new(&p);
-            if p == "timestamp_refused" {
-                let now = self.now();
-                problem = problem.with(
-                    "oauth_acceptable_timestamps",
-                    format!("{}-{}", now - TIMESTAMP_WINDOW, now + TIMESTAMP_WINDOW),
-                );
-            } else if p == "signature_invalid" {
-                problem = self.with_base_string(problem, rec);
-            }
+        if let Some(problem) = self.take_forced_problem(rec) {
             return self.refuse(rec, problem);
         }
         match (local.as_str(), route) {
@@ -538,376 +334,6 @@ impl Shared {
             "X-Authentication-Denied-Reason",
             format!("CAPTCHA_CHALLENGE; login-url={}/login.jsp", self.base_url),
         )
-    }
-
-    fn with_base_string(&self, problem: Problem, rec: &Recorded) -> Problem {
-        if !self.mode().send_base_string {
-            return problem;
-        }
-        problem
-            .with(
-                "oauth_signature",
-                rec.param("oauth_signature").unwrap_or(""),
-            )
-            .with("oauth_signature_base_string", rec.base_string.clone())
-            .with(
-                "oauth_signature_method",
-                rec.param("oauth_signature_method").unwrap_or(""),
-            )
-    }
-
-    /// JIRA's refusal: status by problem, `WWW-Authenticate` with every
-    /// parameter, and the same parameters form-encoded in a text/plain body.
-    fn refuse(&self, rec: &mut Recorded, p: Problem) -> Response {
-        rec.outcome = Outcome::Problem(p.name.clone());
-        let mut pairs = vec![("oauth_problem", p.name.as_str())];
-        pairs.extend(p.extra.iter().map(|(n, v)| (n.as_str(), v.as_str())));
-        let mut www = format!("OAuth realm=\"{}\"", oauth::encode(&self.base_url));
-        for (n, v) in &pairs {
-            www.push_str(&format!(", {}=\"{}\"", oauth::encode(n), oauth::encode(v)));
-        }
-        Response::text(p.status(), form(&pairs)).header("WWW-Authenticate", www)
-    }
-
-    /// The checks of net.oauth's validator and JIRA's token store, in order.
-    /// On success returns the token, if the request named one.
-    fn verify(&self, rec: &Recorded, need: Need) -> Result<Option<String>, Problem> {
-        let p = |n: &str| rec.param(n);
-        if let Some(v) = p("oauth_version") {
-            if v != "1.0" {
-                return Err(
-                    Problem::new("version_rejected").with("oauth_acceptable_versions", "1.0-1.0")
-                );
-            }
-        }
-        let mut required = vec![
-            "oauth_consumer_key",
-            "oauth_signature_method",
-            "oauth_signature",
-            "oauth_timestamp",
-            "oauth_nonce",
-        ];
-        if need != Need::RequestToken {
-            required.push("oauth_token");
-        }
-        let absent: Vec<&str> = required.into_iter().filter(|n| p(n).is_none()).collect();
-        if !absent.is_empty() {
-            return Err(
-                Problem::new("parameter_absent").with("oauth_parameters_absent", absent.join("&"))
-            );
-        }
-        let method = p("oauth_signature_method").unwrap_or_default();
-        let ck = p("oauth_consumer_key").unwrap_or_default();
-        let rejected_method = || {
-            Problem::new("signature_method_rejected")
-                .with("oauth_acceptable_signature_methods", self.methods.join("&"))
-        };
-        if !self.methods.iter().any(|m| m == method) {
-            return Err(rejected_method());
-        }
-        let Some(consumer) = self.consumers.get(ck) else {
-            return Err(Problem::new("consumer_key_unknown"));
-        };
-        let usable = match method {
-            "RSA-SHA1" | "RSA-SHA256" => consumer.public_key.is_some(),
-            "HMAC-SHA1" | "HMAC-SHA256" | "PLAINTEXT" => consumer.secret.is_some(),
-            _ => false,
-        };
-        if !usable {
-            return Err(rejected_method());
-        }
-        let now = self.now();
-        let Ok(ts) = p("oauth_timestamp").unwrap_or_default().parse::<i64>() else {
-            return Err(Problem::new("parameter_rejected")
-                .with("oauth_parameters_rejected", "oauth_timestamp"));
-        };
-        if (ts - now).abs() > TIMESTAMP_WINDOW {
-            return Err(Problem::new("timestamp_refused").with(
-                "oauth_acceptable_timestamps",
-                format!("{}-{}", now - TIMESTAMP_WINDOW, now + TIMESTAMP_WINDOW),
-            ));
-        }
-        let nonce_key = (
-            ck.to_string(),
-            p("oauth_nonce").unwrap_or_default().to_string(),
-        );
-        if self
-            .lock()
-            .nonces
-            .get(&nonce_key)
-            .is_some_and(|seen| now - seen < NONCE_WINDOW)
-        {
-            return Err(Problem::new("nonce_used"));
-        }
-        let token = p("oauth_token").filter(|_| need != Need::RequestToken);
-        let token_secret = match token {
-            None => String::new(),
-            Some(t) => {
-                let inner = self.lock();
-                match inner.tokens.get(t) {
-                    Some(tok) if tok.consumer == ck => tok.secret.clone(),
-                    _ => return Err(Problem::new("token_rejected")),
-                }
-            }
-        };
-        let sig = p("oauth_signature").unwrap_or_default();
-        let base = rec.base_string.as_str();
-        let hmac_key = || oauth::hmac_key(consumer.secret.as_deref().unwrap_or(""), &token_secret);
-        let good = match method {
-            "RSA-SHA1" => oauth::verify_rsa_sha1(consumer.public_key.as_ref().unwrap(), base, sig),
-            "RSA-SHA256" => {
-                oauth::verify_rsa_sha256(consumer.public_key.as_ref().unwrap(), base, sig)
-            }
-            "HMAC-SHA1" => oauth::verify_hmac_sha1(&hmac_key(), base, sig),
-            "HMAC-SHA256" => oauth::verify_hmac_sha256(&hmac_key(), base, sig),
-            "PLAINTEXT" => sig == hmac_key(),
-            _ => false,
-        };
-        if !good {
-            return Err(self.with_base_string(Problem::new("signature_invalid"), rec));
-        }
-        {
-            // Only a verified request spends its nonce.
-            let mut inner = self.lock();
-            inner.nonces.retain(|_, seen| now - *seen < NONCE_WINDOW);
-            inner.nonces.insert(nonce_key, now);
-        }
-        let Some(t) = token else { return Ok(None) };
-        let inner = self.lock();
-        let tok = &inner.tokens[t];
-        match need {
-            Need::RequestToken => {}
-            Need::Rest => {
-                if tok.kind != Kind::Access {
-                    return Err(Problem::new("token_rejected").with(
-                        "oauth_problem_advice",
-                        "a request token cannot sign REST calls",
-                    ));
-                }
-                if tok.revoked {
-                    return Err(Problem::new("token_revoked"));
-                }
-                if tok.expired(now) {
-                    return Err(Problem::new("token_expired"));
-                }
-            }
-            Need::AccessToken => {
-                if tok.kind != Kind::Request {
-                    return Err(Problem::new("token_rejected")
-                        .with("oauth_problem_advice", "not a request token"));
-                }
-                // JIRA removes a request token once exchanged.
-                if tok.used || tok.revoked {
-                    return Err(Problem::new("token_rejected")
-                        .with("oauth_problem_advice", "request token already exchanged"));
-                }
-                if tok.expired(now) {
-                    return Err(Problem::new("token_expired"));
-                }
-                match tok.approval {
-                    Approval::Pending => return Err(Problem::new("permission_unknown")),
-                    Approval::Denied => return Err(Problem::new("permission_denied")),
-                    Approval::Approved => {}
-                }
-                // Only 1.0a tokens (with a callback) have their verifier checked.
-                if tok.callback.is_some() {
-                    match p("oauth_verifier") {
-                        None => {
-                            return Err(Problem::new("parameter_absent")
-                                .with("oauth_parameters_absent", "oauth_verifier"))
-                        }
-                        Some(v) if Some(v) != tok.verifier.as_deref() => {
-                            return Err(Problem::new("token_rejected")
-                                .with("oauth_problem_advice", "oauth_verifier does not match"))
-                        }
-                        Some(_) => {}
-                    }
-                }
-            }
-        }
-        Ok(Some(t.to_string()))
-    }
-
-    /// The token endpoints' canned replies, when the mode asks for one.
-    fn canned_token_reply(&self, rec: &mut Recorded) -> Option<Response> {
-        let reply = match self.mode().token_reply {
-            TokenReply::Normal => return None,
-            TokenReply::LoginPage => Response::html(
-                200,
-                format!(
-                    "<!DOCTYPE html><html><head><title>Log in - JIRA</title></head><body>\
-                     <form id=\"login-form\" action=\"{}/login.jsp\" method=\"post\">\
-                     <input name=\"os_username\"><input name=\"os_password\" type=\"password\">\
-                     <input type=\"submit\" value=\"Log In\"></form></body></html>\n",
-                    self.base_url
-                ),
-            ),
-            TokenReply::Empty => Response::text(200, ""),
-            TokenReply::NoSecret => Response::text(200, form(&[("oauth_token", &random(32))])),
-        };
-        rec.outcome = Outcome::Unchecked;
-        Some(reply)
-    }
-
-    fn request_token(&self, rec: &mut Recorded) -> Response {
-        if !matches!(rec.method.as_str(), "POST" | "GET") {
-            rec.outcome = Outcome::NotFound;
-            return Response::text(405, "").header("Allow", "GET, POST");
-        }
-        if let Some(r) = self.canned_token_reply(rec) {
-            return r;
-        }
-        if let Err(p) = self.verify(rec, Need::RequestToken) {
-            return self.refuse(rec, p);
-        }
-        // No callback, or `oob`: an OAuth 1.0 token.
-        let callback = match rec.param("oauth_callback") {
-            None => None,
-            Some(c) if c.eq_ignore_ascii_case("oob") => None,
-            Some(c) if url::Url::parse(c).is_ok_and(|u| u.has_host()) => Some(c.to_string()),
-            Some(_) => {
-                return self.refuse(
-                    rec,
-                    Problem::new("parameter_rejected")
-                        .with("oauth_parameters_rejected", "oauth_callback"),
-                )
-            }
-        };
-        let ck = rec
-            .param("oauth_consumer_key")
-            .unwrap_or_default()
-            .to_string();
-        let confirmed = callback.is_some();
-        let (token, secret) = self.new_token(Kind::Request, &ck, callback, self.now());
-        rec.outcome = Outcome::Ok;
-        let hook = self.lock().on_request_token.clone();
-        if let Some(hook) = hook {
-            hook(&token);
-        }
-        let mut pairs = vec![
-            ("oauth_token", token.as_str()),
-            ("oauth_token_secret", secret.as_str()),
-        ];
-        if confirmed {
-            pairs.push(("oauth_callback_confirmed", "true"));
-        }
-        Response::text(200, form(&pairs))
-    }
-
-    fn access_token(&self, rec: &mut Recorded) -> Response {
-        if !matches!(rec.method.as_str(), "POST" | "GET") {
-            rec.outcome = Outcome::NotFound;
-            return Response::text(405, "").header("Allow", "GET, POST");
-        }
-        if let Some(r) = self.canned_token_reply(rec) {
-            return r;
-        }
-        let request_token = match self.verify(rec, Need::AccessToken) {
-            Ok(t) => t.expect("access-token requires oauth_token"),
-            Err(p) => return self.refuse(rec, p),
-        };
-        let consumer = self.with_tokens(|tokens| {
-            let t = tokens.get_mut(&request_token).expect("verified token");
-            t.used = true;
-            t.consumer.clone()
-        });
-        let (token, secret) = self.issue_access_token(&consumer);
-        rec.outcome = Outcome::Ok;
-        let life = ACCESS_TOKEN_LIFETIME.to_string();
-        let session = random(32);
-        Response::text(
-            200,
-            form(&[
-                ("oauth_token", &token),
-                ("oauth_token_secret", &secret),
-                ("oauth_expires_in", &life),
-                ("oauth_session_handle", &session),
-                ("oauth_authorization_expires_in", &life),
-            ]),
-        )
-    }
-
-    /// The authorize page, and the user's Allow/Deny (`approve=true|false`).
-    fn authorize(&self, rec: &mut Recorded) -> Response {
-        rec.outcome = Outcome::Ok;
-        let Some(token) = rec.param("oauth_token").map(str::to_string) else {
-            rec.outcome = Outcome::Problem("parameter_absent".into());
-            return Response::html(
-                400,
-                "<html><body><p>Missing oauth_token.</p></body></html>\n",
-            );
-        };
-        let known = {
-            let inner = self.lock();
-            inner
-                .tokens
-                .get(&token)
-                .filter(|t| t.kind == Kind::Request)
-                .map(|t| (t.consumer.clone(), t.callback.clone()))
-        };
-        let Some((consumer, callback)) = known else {
-            rec.outcome = Outcome::Problem("token_rejected".into());
-            return Response::html(
-                400,
-                "<html><body><p>The request token is invalid or has expired.</p></body></html>\n",
-            );
-        };
-        let t = html_escape(&token);
-        let redirect = |verifier: &str| {
-            let cb = callback.as_deref().unwrap_or_default();
-            let sep = if cb.contains('?') { '&' } else { '?' };
-            let loc = format!(
-                "{cb}{sep}{}",
-                form(&[("oauth_token", &token), ("oauth_verifier", verifier)])
-            );
-            Response::html(302, "").header("Location", loc)
-        };
-        match rec.param("approve") {
-            Some("true") => {
-                let verifier = self.approve(&token).expect("known token");
-                if callback.is_some() {
-                    return redirect(&verifier);
-                }
-                Response::html(
-                    200,
-                    format!(
-                        "<html><head><title>Access Approved</title></head><body>\
-                         <p>You have successfully authorized '{}'. Your verification code is '{}'. \
-                         You will need to enter this exact text when prompted.</p>\
-                         <p id=\"verifier\">{}</p></body></html>\n",
-                        html_escape(&consumer),
-                        html_escape(&verifier),
-                        html_escape(&verifier)
-                    ),
-                )
-            }
-            Some(_) => {
-                self.deny(&token);
-                if callback.is_some() {
-                    // Atlassian's provider tells the callback `denied`.
-                    return redirect("denied");
-                }
-                Response::html(
-                    200,
-                    "<html><head><title>Access Denied</title></head><body>\
-                     <p>You have denied access.</p></body></html>\n",
-                )
-            }
-            None => Response::html(
-                200,
-                format!(
-                    "<html><head><title>OAuth Access Request</title></head><body>\
-                     <p>'{}' would like to read and write data on your behalf.</p>\
-                     <form method=\"post\" action=\"{}/plugins/servlet/oauth/authorize\">\
-                     <input type=\"hidden\" name=\"oauth_token\" value=\"{t}\">\
-                     <button name=\"approve\" value=\"true\">Allow</button>\
-                     <button name=\"approve\" value=\"false\">Deny</button>\
-                     </form></body></html>\n",
-                    html_escape(&consumer),
-                    self.base_url
-                ),
-            ),
-        }
     }
 
     pub fn add_bearer(&self, token: &str, expires_at: Option<i64>) {
