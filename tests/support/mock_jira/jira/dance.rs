@@ -8,6 +8,16 @@ use super::verify::Need;
 use super::{form, random, Outcome, Recorded, Response, Shared, TokenReply, ACCESS_TOKEN_LIFETIME};
 
 impl Shared {
+    /// What both token endpoints answer before any check: 405 to a method
+    /// other than GET and POST, or the mode's canned reply.
+    fn before_token_check(&self, rec: &mut Recorded) -> Option<Response> {
+        if !matches!(rec.method.as_str(), "POST" | "GET") {
+            rec.outcome = Outcome::NotFound;
+            return Some(Response::text(405, "").header("Allow", "GET, POST"));
+        }
+        self.canned_token_reply(rec)
+    }
+
     /// The token endpoints' canned replies, when the mode asks for one.
     fn canned_token_reply(&self, rec: &mut Recorded) -> Option<Response> {
         let reply = match self.mode().token_reply {
@@ -30,11 +40,7 @@ impl Shared {
     }
 
     pub(super) fn request_token(&self, rec: &mut Recorded) -> Response {
-        if !matches!(rec.method.as_str(), "POST" | "GET") {
-            rec.outcome = Outcome::NotFound;
-            return Response::text(405, "").header("Allow", "GET, POST");
-        }
-        if let Some(r) = self.canned_token_reply(rec) {
+        if let Some(r) = self.before_token_check(rec) {
             return r;
         }
         if let Err(p) = self.verify(rec, Need::RequestToken) {
@@ -75,11 +81,7 @@ impl Shared {
     }
 
     pub(super) fn access_token(&self, rec: &mut Recorded) -> Response {
-        if !matches!(rec.method.as_str(), "POST" | "GET") {
-            rec.outcome = Outcome::NotFound;
-            return Response::text(405, "").header("Allow", "GET, POST");
-        }
-        if let Some(r) = self.canned_token_reply(rec) {
+        if let Some(r) = self.before_token_check(rec) {
             return r;
         }
         let request_token = match self.verify(rec, Need::AccessToken) {
@@ -132,63 +134,74 @@ impl Shared {
                 "<html><body><p>The request token is invalid or has expired.</p></body></html>\n",
             );
         };
-        let t = html_escape(&token);
-        let redirect = |verifier: &str| {
-            let cb = callback.as_deref().unwrap_or_default();
-            let sep = if cb.contains('?') { '&' } else { '?' };
-            let loc = format!(
-                "{cb}{sep}{}",
-                form(&[("oauth_token", &token), ("oauth_verifier", verifier)])
-            );
-            Response::html(302, "").header("Location", loc)
-        };
         match rec.param("approve") {
             Some("true") => {
                 let verifier = self.approve(&token).expect("known token");
-                if callback.is_some() {
-                    return redirect(&verifier);
+                match callback {
+                    Some(cb) => redirect(&cb, &token, &verifier),
+                    None => approved_page(&consumer, &verifier),
                 }
-                Response::html(
-                    200,
-                    format!(
-                        "<html><head><title>Access Approved</title></head><body>\
-                         <p>You have successfully authorized '{}'. Your verification code is '{}'. \
-                         You will need to enter this exact text when prompted.</p>\
-                         <p id=\"verifier\">{}</p></body></html>\n",
-                        html_escape(&consumer),
-                        html_escape(&verifier),
-                        html_escape(&verifier)
-                    ),
-                )
             }
             Some(_) => {
                 self.deny(&token);
-                if callback.is_some() {
+                match callback {
                     // Atlassian's provider tells the callback `denied`.
-                    return redirect("denied");
+                    Some(cb) => redirect(&cb, &token, "denied"),
+                    None => Response::html(
+                        200,
+                        "<html><head><title>Access Denied</title></head><body>\
+                         <p>You have denied access.</p></body></html>\n",
+                    ),
                 }
-                Response::html(
-                    200,
-                    "<html><head><title>Access Denied</title></head><body>\
-                     <p>You have denied access.</p></body></html>\n",
-                )
             }
-            None => Response::html(
-                200,
-                format!(
-                    "<html><head><title>OAuth Access Request</title></head><body>\
-                     <p>'{}' would like to read and write data on your behalf.</p>\
-                     <form method=\"post\" action=\"{}/plugins/servlet/oauth/authorize\">\
-                     <input type=\"hidden\" name=\"oauth_token\" value=\"{t}\">\
-                     <button name=\"approve\" value=\"true\">Allow</button>\
-                     <button name=\"approve\" value=\"false\">Deny</button>\
-                     </form></body></html>\n",
-                    html_escape(&consumer),
-                    self.base_url
-                ),
-            ),
+            None => self.consent_page(&consumer, &token),
         }
     }
+
+    /// The page that asks the user to allow or deny the consumer.
+    fn consent_page(&self, consumer: &str, token: &str) -> Response {
+        Response::html(
+            200,
+            format!(
+                "<html><head><title>OAuth Access Request</title></head><body>\
+                 <p>'{}' would like to read and write data on your behalf.</p>\
+                 <form method=\"post\" action=\"{}/plugins/servlet/oauth/authorize\">\
+                 <input type=\"hidden\" name=\"oauth_token\" value=\"{}\">\
+                 <button name=\"approve\" value=\"true\">Allow</button>\
+                 <button name=\"approve\" value=\"false\">Deny</button>\
+                 </form></body></html>\n",
+                html_escape(consumer),
+                self.base_url,
+                html_escape(token)
+            ),
+        )
+    }
+}
+
+/// Back to the consumer's callback with the token and the verifier.
+fn redirect(callback: &str, token: &str, verifier: &str) -> Response {
+    let sep = if callback.contains('?') { '&' } else { '?' };
+    let loc = format!(
+        "{callback}{sep}{}",
+        form(&[("oauth_token", token), ("oauth_verifier", verifier)])
+    );
+    Response::html(302, "").header("Location", loc)
+}
+
+/// An OAuth 1.0 (`oob`) token approved: the verifier for the user to type.
+fn approved_page(consumer: &str, verifier: &str) -> Response {
+    Response::html(
+        200,
+        format!(
+            "<html><head><title>Access Approved</title></head><body>\
+             <p>You have successfully authorized '{}'. Your verification code is '{}'. \
+             You will need to enter this exact text when prompted.</p>\
+             <p id=\"verifier\">{}</p></body></html>\n",
+            html_escape(consumer),
+            html_escape(verifier),
+            html_escape(verifier)
+        ),
+    )
 }
 
 fn html_escape(s: &str) -> String {
