@@ -31,7 +31,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 mod dance;
 mod issues;
-#[path = "oauth2_provider.rs"]
 pub mod oauth2_provider;
 mod rest;
 mod rest_endpoints;
