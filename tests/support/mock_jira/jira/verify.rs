@@ -133,7 +133,8 @@ impl Shared {
             return Err(Problem::new("parameter_rejected")
                 .with("oauth_parameters_rejected", "oauth_timestamp"));
         };
-        if (ts - now).abs() > TIMESTAMP_WINDOW {
+        // abs_diff: any i64 a client sends is refused, none overflows.
+        if ts.abs_diff(now) > TIMESTAMP_WINDOW.unsigned_abs() {
             return Err(timestamp_refused(now));
         }
         let nonce_key = (
