@@ -7,7 +7,7 @@ use super::{Recorded, Response, Shared};
 use serde_json::json;
 
 impl Shared {
-    /// `HSP-N` or its id `1000(N-1)`, for N from 1 to the issue count.
+    /// `HSP-N` or its id `10000 + N - 1`, for N from 1 to the issue count.
     pub(super) fn issue_number(&self, key_or_id: &str) -> Option<usize> {
         let n = match key_or_id.strip_prefix("HSP-") {
             Some(n) => n.parse::<usize>().ok()?,
