@@ -436,6 +436,34 @@ fn signed_requests_https() {
 }
 
 #[test]
+fn timestamps_at_the_ends_of_i64_are_refused() {
+    let jira = start(false, "");
+    let client = http_client(&jira);
+    let signer = Client::vector();
+    let (token, _) = jira.issue_access_token(&signer.consumer_key);
+    let url = format!("{}/rest/api/2/myself", jira.base_url());
+    for (i, ts) in [i64::MIN, i64::MAX].into_iter().enumerate() {
+        let auth = signer.header(
+            "GET",
+            &url,
+            &[("oauth_token", &token)],
+            ts,
+            &format!("n-{i}"),
+        );
+        let r = client
+            .get(&url)
+            .header("Authorization", &auth)
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{ts}");
+        assert!(
+            header(&r, "WWW-Authenticate").contains("oauth_problem=\"timestamp_refused\""),
+            "{ts}"
+        );
+    }
+}
+
+#[test]
 fn the_dance_with_a_callback_and_form_bodies() {
     let jira = start(false, "/jira");
     let client = http_client(&jira);
