@@ -382,7 +382,12 @@ fn post_form(s: &Setup, path: &str, form: &str) -> u16 {
 #[test]
 fn a_code_used_twice_revokes_what_it_issued() {
     let s = setup();
+    s.jira.oauth2(|p| p.access_lifetime = Some(30));
     login(&s).ok();
+    s.jira.oauth2(|p| p.access_lifetime = Some(3600));
+    // A request rotates the pair: the new one descends from the code too.
+    s.run(&["request", "/rest/api/2/myself"]).ok();
+    assert_eq!(s.jira.oauth2(|p| p.refreshes), 1);
     let exchange = s
         .jira
         .requests()
@@ -394,7 +399,8 @@ fn a_code_used_twice_revokes_what_it_issued() {
         post_form(&s, "/rest/oauth2/latest/token", &exchange.body_text()),
         400
     );
-    // Both tokens it issued are dead: the request's refresh fails.
+    // Every token issued from it, rotations included, is dead: the
+    // request is refused and its refresh fails.
     let out = s.run(&["request", "/rest/api/2/myself"]);
     out.fails(4);
     assert!(out.error().contains("invalid_grant"), "{}", out.stderr);

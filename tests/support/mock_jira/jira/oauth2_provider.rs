@@ -6,7 +6,8 @@
 //!   an error page (400), never a redirect;
 //! - `/rest/oauth2/latest/token`: the client secret is required even with
 //!   PKCE (S256), read from the form body only; codes are single-use, and a
-//!   code used twice revokes what it issued (RFC 6749 §4.1.2); refresh
+//!   code used twice revokes every token issued from it, rotations
+//!   included (RFC 6749 §4.1.2); refresh
 //!   tokens rotate (the old one dies at once); answers carry
 //!   `Cache-Control: no-store` and errors are RFC 6749 §5.2 JSON;
 //! - `/rest/oauth2/latest/revoke` (RFC 7009).
@@ -38,8 +39,6 @@ struct Code {
     challenge: String,
     scope: String,
     used: bool,
-    /// What it was exchanged for, revoked if it comes back.
-    issued: Vec<String>,
 }
 
 struct Refresh {
@@ -47,6 +46,9 @@ struct Refresh {
     scope: String,
     access: String,
     dead: bool,
+    /// The authorization code its line of rotations started from: all of
+    /// it is revoked if that code comes back (RFC 6749 §4.1.2).
+    code: String,
 }
 
 #[derive(Default)]
@@ -210,7 +212,6 @@ impl Shared {
                 challenge: q.get("code_challenge").cloned().unwrap_or_default(),
                 scope: q.get("scope").cloned().unwrap_or_else(|| "READ".into()),
                 used: false,
-                issued: Vec::new(),
             },
         );
         to.query_pairs_mut()
@@ -221,7 +222,7 @@ impl Shared {
 
     fn oauth2_token(&self, rec: &Recorded) -> Response {
         let f = form(&rec.body);
-        let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+        let get = |k: &str| field(&f, k);
         let grant = get("grant_type").to_string();
         let mut inner = self.lock();
         inner.oauth2.grants.push(grant.clone());
@@ -239,65 +240,34 @@ impl Shared {
         let now = super::now_of(&inner);
         let lifetime = inner.oauth2.access_lifetime.unwrap_or(3600);
         let p = &mut inner.oauth2;
-        let scope = match grant.as_str() {
-            "authorization_code" => {
-                let Some(code) = p.codes.get_mut(get("code")) else {
-                    return error(400, "invalid_grant", "Invalid authorization code");
-                };
-                if code.used {
-                    // RFC 6749 §4.1.2: a code used twice revokes what it issued.
-                    let issued = std::mem::take(&mut code.issued);
-                    for t in &issued {
-                        if let Some(r) = p.refresh.get_mut(t) {
-                            r.dead = true;
-                        }
-                    }
-                    drop(inner);
-                    for t in issued {
-                        self.revoke_bearer(&t);
-                    }
-                    return error(400, "invalid_grant", "Authorization code already used");
+        let granted = match grant.as_str() {
+            "authorization_code" => p.code_grant(&f),
+            "refresh_token" => p.refresh_grant(&f),
+            _ => Err((
+                error(400, "unsupported_grant_type", "Unsupported grant type"),
+                Vec::new(),
+            )),
+        };
+        let (scope, code) = match granted {
+            Ok(g) => g,
+            Err((refusal, revoked)) => {
+                drop(inner);
+                for t in revoked {
+                    self.revoke_bearer(&t);
                 }
-                code.used = true;
-                if code.client_id != get("client_id") || code.redirect_uri != get("redirect_uri") {
-                    return error(400, "invalid_grant", "redirect_uri does not match");
-                }
-                let computed =
-                    URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
-                if get("code_verifier").is_empty() || computed != code.challenge {
-                    return error(400, "invalid_grant", "PKCE verification failed");
-                }
-                code.scope.clone()
+                return refusal;
             }
-            "refresh_token" => {
-                let Some(r) = p.refresh.get_mut(get("refresh_token")) else {
-                    return error(400, "invalid_grant", "Invalid refresh token");
-                };
-                if r.dead || r.client_id != get("client_id") {
-                    return error(400, "invalid_grant", "Invalid refresh token");
-                }
-                r.dead = true;
-                p.refreshes += 1;
-                r.scope.clone()
-            }
-            _ => return error(400, "unsupported_grant_type", "Unsupported grant type"),
         };
         let access = random();
         let refresh = random();
-        p.refresh.insert(
-            refresh.clone(),
-            Refresh {
-                client_id: get("client_id").to_string(),
-                scope: scope.clone(),
-                access: access.clone(),
-                dead: false,
-            },
-        );
-        if grant == "authorization_code" {
-            if let Some(c) = p.codes.get_mut(get("code")) {
-                c.issued = vec![access.clone(), refresh.clone()];
-            }
-        }
+        let line = Refresh {
+            client_id: get("client_id").to_string(),
+            scope: scope.clone(),
+            access: access.clone(),
+            dead: false,
+            code,
+        };
+        p.refresh.insert(refresh.clone(), line);
         drop(inner);
         self.add_bearer(&access, Some(now + lifetime));
         no_store(Response::json(
@@ -340,4 +310,67 @@ impl Shared {
         // RFC 7009 §2.2: 200 whether or not the token was known.
         Response::new(200)
     }
+}
+
+/// A grant's scope and the code its tokens descend from; or the refusal,
+/// with the access tokens to revoke first.
+type Granted = Result<(String, String), (Response, Vec<String>)>;
+
+impl Provider {
+    /// `grant_type=authorization_code`: single-use, the redirect URI as at
+    /// authorization, the PKCE verifier (RFC 7636 §4.6).
+    fn code_grant(&mut self, f: &HashMap<String, String>) -> Granted {
+        let get = |k: &str| field(f, k);
+        let refused = |d: &str| Err((error(400, "invalid_grant", d), Vec::new()));
+        let Some(code) = self.codes.get_mut(get("code")) else {
+            return refused("Invalid authorization code");
+        };
+        if code.used {
+            // RFC 6749 §4.1.2: a code used twice revokes every token
+            // issued from it, rotations included.
+            let mut revoked = Vec::new();
+            for r in self.refresh.values_mut().filter(|r| r.code == get("code")) {
+                r.dead = true;
+                revoked.push(r.access.clone());
+            }
+            return Err((
+                error(400, "invalid_grant", "Authorization code already used"),
+                revoked,
+            ));
+        }
+        code.used = true;
+        if code.client_id != get("client_id") || code.redirect_uri != get("redirect_uri") {
+            return refused("redirect_uri does not match");
+        }
+        let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(get("code_verifier").as_bytes()));
+        if get("code_verifier").is_empty() || computed != code.challenge {
+            return refused("PKCE verification failed");
+        }
+        Ok((code.scope.clone(), get("code").to_string()))
+    }
+
+    /// `grant_type=refresh_token`: JIRA rotates it, the old one dies.
+    fn refresh_grant(&mut self, f: &HashMap<String, String>) -> Granted {
+        let get = |k: &str| field(f, k);
+        let Some(r) = self.refresh.get_mut(get("refresh_token")) else {
+            return Err((
+                error(400, "invalid_grant", "Invalid refresh token"),
+                Vec::new(),
+            ));
+        };
+        if r.dead || r.client_id != get("client_id") {
+            return Err((
+                error(400, "invalid_grant", "Invalid refresh token"),
+                Vec::new(),
+            ));
+        }
+        r.dead = true;
+        self.refreshes += 1;
+        Ok((r.scope.clone(), r.code.clone()))
+    }
+}
+
+/// A form field's value, empty when absent.
+fn field<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
+    f.get(k).map(String::as_str).unwrap_or("")
 }
