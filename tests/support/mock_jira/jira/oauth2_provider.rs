@@ -7,8 +7,8 @@
 //! - `/rest/oauth2/latest/token`: the client secret is required even with
 //!   PKCE (S256), read from the form body only; codes are single-use, and a
 //!   code used twice revokes every token issued from it, rotations
-//!   included (RFC 6749 §4.1.2); refresh
-//!   tokens rotate (the old one dies at once); answers carry
+//!   included (RFC 6749 §4.1.2); refresh tokens rotate (the old one dies
+//!   at once); answers carry
 //!   `Cache-Control: no-store` and errors are RFC 6749 §5.2 JSON;
 //! - `/rest/oauth2/latest/revoke` (RFC 7009).
 //!
