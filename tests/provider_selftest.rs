@@ -850,6 +850,11 @@ fn search_answers_the_fields_asked_for() {
     for names in fields("") {
         assert_eq!(names, ["summary"]);
     }
+    // maxResults=0: the total alone, as JIRA answers it.
+    let counted = support::cli::fetch_served(&jira, "/rest/api/2/search?maxResults=0");
+    let v: Value = serde_json::from_slice(&counted).unwrap();
+    assert_eq!(v["issues"], serde_json::json!([]));
+    assert!(v["total"].as_u64().unwrap() > 0, "{v}");
     for names in fields("&fields=*all") {
         assert!(
             names.len() > 2 && names.iter().any(|n| n == "issuetype"),

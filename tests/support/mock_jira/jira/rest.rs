@@ -191,7 +191,9 @@ pub(super) fn window(rec: &Recorded) -> (usize, usize) {
             .and_then(|(_, v)| v.parse().ok())
             .unwrap_or(default)
     };
-    (num("startAt", 0), num("maxResults", 50).max(1))
+    // As JIRA: `maxResults=0` answers the total with no items (clients
+    // count that way).
+    (num("startAt", 0), num("maxResults", 50))
 }
 
 pub(super) fn query_params(rec: &Recorded) -> impl Iterator<Item = (&str, &str)> {
