@@ -862,3 +862,15 @@ fn search_answers_the_fields_asked_for() {
         );
     }
 }
+
+#[test]
+fn comments_of_an_issue_that_does_not_exist_are_404() {
+    let jira = start(false, "");
+    let body = support::cli::fetch_served(&jira, "/rest/api/2/issue/HSP-99999/comment");
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["errorMessages"][0], "Issue Does Not Exist");
+    assert_eq!(jira.requests().last().unwrap().status, 404);
+    let body = support::cli::fetch_served(&jira, "/rest/api/2/issue/HSP-1/comment");
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert!(v["comments"].is_array(), "{v}");
+}

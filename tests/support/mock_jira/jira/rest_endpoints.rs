@@ -52,6 +52,12 @@ impl Shared {
     /// GET: the fake comments then the posted ones, paged as JIRA does.
     /// POST: adds the JSON body's `body` as a comment and echoes it (201).
     fn comments(&self, key: &str, rec: &Recorded) -> Response {
+        if self.issue_number(key).is_none() {
+            return Response::json(
+                404,
+                &json!({"errorMessages": ["Issue Does Not Exist"], "errors": {}}),
+            );
+        }
         let b = self.base_url.clone();
         let author = json!({"name": "admin", "key": "admin", "displayName": "Administrator"});
         match rec.method.as_str() {
