@@ -65,6 +65,14 @@ fn whole_dance_in_text(jira: &MockJira, extra: &[&str]) {
     }
     if !jira.requests()[0].tls {
         assert_eq!(out.stdout.as_bytes(), fetch_served(jira, ISSUE));
+        // Exchanged, the request token's authorize page is JIRA's
+        // "invalid or has expired" one.
+        let page = fetch_served(
+            jira,
+            &format!("/plugins/servlet/oauth/authorize?oauth_token={token}"),
+        );
+        let page = String::from_utf8_lossy(&page);
+        assert!(page.contains("invalid or has expired"), "{page}");
     }
 }
 

@@ -119,12 +119,15 @@ impl Shared {
                 "<html><body><p>Missing oauth_token.</p></body></html>\n",
             );
         };
+        // JIRA shows this page for a token that expired, was revoked or
+        // was exchanged already, too.
         let known = {
             let inner = self.lock();
+            let now = super::now_of(&inner);
             inner
                 .tokens
                 .get(&token)
-                .filter(|t| t.kind == Kind::Request)
+                .filter(|t| t.kind == Kind::Request && !t.used && !t.revoked && !t.expired(now))
                 .map(|t| (t.consumer.clone(), t.callback.clone()))
         };
         let Some((consumer, callback)) = known else {
