@@ -18,7 +18,7 @@ fn start_proxy(s: &Setup) -> Proxy {
         .env("HOME", s.env.home_path())
         .env("XDG_CONFIG_HOME", s.env.home_path().join("config"))
         .env("JIRA_OAUTH_PROXY_TOKEN", TOKEN)
-        .args(["proxy", "--listen", "0"]);
+        .args(["-v", "proxy", "--listen", "0"]);
     Proxy::spawn(cmd)
 }
 
