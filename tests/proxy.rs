@@ -152,6 +152,11 @@ fn methods_bodies_and_jql() {
         Some("no-check")
     );
     all_signed(&jira);
+    // Every answer went out whole, HEAD's too.
+    let (code, log) = proxy.stop();
+    assert_eq!(code, 0);
+    assert!(!log.contains("broken off"), "{log}");
+    assert!(log.contains(" HEAD /rest/api/2/myself 200 "), "{log}");
 }
 
 #[test]

@@ -248,6 +248,10 @@ fn answer(state: &State, resp: reqwest::Response, mut log: LogLine) -> Response<
         headers.append(name, value);
     }
     log.status = status.as_u16();
+    // No body follows a HEAD answer, a 204 or a 304 (RFC 9110 §9.3.2,
+    // §15.3.5, §15.4.5): hyper sends none, so it is whole as it is.
+    let bodiless = log.method == "HEAD" || matches!(status.as_u16(), 204 | 304);
+    log.complete = bodiless;
     let length = resp.content_length();
     let body = Answer::streamed(Box::pin(resp.bytes_stream()), rewriter, log, length);
     builder.body(body).expect("a valid head")
