@@ -117,22 +117,31 @@ impl Shared {
         }
     }
 
+    /// The window the request asks of `total` items made by `item`:
+    /// `startAt`, `maxResults`, where it ends, and the items.
+    fn paged(
+        &self,
+        rec: &Recorded,
+        total: usize,
+        item: impl Fn(usize) -> serde_json::Value,
+    ) -> (usize, usize, usize, Vec<serde_json::Value>) {
+        let (start, max) = self.window(rec);
+        let end = total.min(start + max);
+        (start, max, end, (start..end).map(item).collect())
+    }
+
     /// The newer style: `isLast`, `nextPage` (absolute) and `values`.
     fn project_search(&self, rec: &Recorded) -> Response {
         let total = self.lock().counts.projects;
-        let (start, max) = self.window(rec);
-        let end = total.min(start + max);
         let b = &self.base_url;
-        let values: Vec<_> = (start..end)
-            .map(|i| {
-                json!({
-                    "self": format!("{b}/rest/api/3/project/{}", 10000 + i),
-                    "id": (10000 + i).to_string(),
-                    "key": format!("P{}", i + 1),
-                    "name": format!("Project {}", i + 1)
-                })
+        let (start, max, end, values) = self.paged(rec, total, |i| {
+            json!({
+                "self": format!("{b}/rest/api/3/project/{}", 10000 + i),
+                "id": (10000 + i).to_string(),
+                "key": format!("P{}", i + 1),
+                "name": format!("Project {}", i + 1)
             })
-            .collect();
+        });
         let url = |s: usize| format!("{b}/rest/api/3/project/search?startAt={s}&maxResults={max}");
         let mut page = json!({
             "self": url(start),
@@ -152,19 +161,15 @@ impl Shared {
     /// `nextPage` or `total`.
     fn boards(&self, rec: &Recorded) -> Response {
         let total = self.lock().counts.boards;
-        let (start, max) = self.window(rec);
-        let end = total.min(start + max);
         let b = &self.base_url;
-        let values: Vec<_> = (start..end)
-            .map(|i| {
-                json!({
-                    "id": i + 1,
-                    "self": format!("{b}/rest/agile/1.0/board/{}", i + 1),
-                    "name": format!("Board {}", i + 1),
-                    "type": "scrum"
-                })
+        let (start, max, end, values) = self.paged(rec, total, |i| {
+            json!({
+                "id": i + 1,
+                "self": format!("{b}/rest/agile/1.0/board/{}", i + 1),
+                "name": format!("Board {}", i + 1),
+                "type": "scrum"
             })
-            .collect();
+        });
         Response::json(
             200,
             &json!({"maxResults": max, "startAt": start, "isLast": end >= total, "values": values}),
