@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::Value;
 use support::mock_jira::{MockJira, Options, Outcome, Response};
-use support::proxy::{command, curl, curl_status, split_head, Proxy, TOKEN};
+use support::proxy::{command, curl, curl_status, split_head, status_with_token, Proxy, TOKEN};
 
 fn start_jira(context: &str) -> (MockJira, String) {
     let mut opts = Options::default_with_test_consumer();
@@ -410,13 +410,7 @@ fn listens_on_ipv6_loopback_and_localhost() {
         assert!(me.contains("\"name\":\"admin\""), "{listen}: {me}");
         // The proxy's own URL in absolute form is served like a path.
         let absolute = format!("{}/rest/api/2/myself", proxy.url);
-        let status = curl_status(&[
-            "-H",
-            &format!("Authorization: Bearer {TOKEN}"),
-            "--request-target",
-            &absolute,
-            &absolute,
-        ]);
+        let status = status_with_token(&["--request-target", &absolute, &absolute]);
         assert_eq!(status, "200", "{listen}");
         let (code, _) = proxy.stop();
         assert_eq!(code, 0);

@@ -8,18 +8,13 @@ use std::net::TcpStream;
 use std::sync::mpsc;
 use std::time::Duration;
 use support::mock_jira::{MockJira, Options, Outcome, Response};
-use support::proxy::{curl, curl_status, split_head, Proxy, TOKEN};
+use support::proxy::{curl_with_token, split_head, status_with_token, Proxy, TOKEN};
 use support::raw::{read_request, RawServer};
 
 fn start_jira() -> (MockJira, String) {
     let jira = MockJira::start(Options::default_with_test_consumer());
     let (token, _) = jira.issue_access_token("hardcoded-consumer");
     (jira, token)
-}
-
-fn status_of(args: &[&str]) -> String {
-    let auth = format!("Authorization: Bearer {TOKEN}");
-    curl_status(&[&["-H", auth.as_str()], args].concat())
 }
 
 /// The proxy's peak resident memory so far, in bytes.
@@ -42,13 +37,7 @@ fn jira_down_is_502_and_silent_jira_is_504() {
         .unwrap()
         .port();
     let proxy = Proxy::start("tok", &format!("http://127.0.0.1:{port}"), &[]);
-    let out = curl(&[
-        "-s",
-        "-i",
-        "-H",
-        &format!("Authorization: Bearer {TOKEN}"),
-        &format!("{}/rest/api/2/myself", proxy.url),
-    ]);
+    let out = proxy.curl(&["-i", &format!("{}/rest/api/2/myself", proxy.url)]);
     let (head, body) = split_head(&out.stdout);
     assert!(head.starts_with("HTTP/1.1 502"), "{head}");
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -69,7 +58,7 @@ fn jira_down_is_502_and_silent_jira_is_504() {
     });
     let proxy = Proxy::start("tok", &silent.url("http", ""), &["--timeout", "1"]);
     assert_eq!(
-        status_of(&[&format!("{}/rest/api/2/myself", proxy.url)]),
+        status_with_token(&[&format!("{}/rest/api/2/myself", proxy.url)]),
         "504"
     );
     let (code, log) = proxy.stop();
@@ -90,7 +79,7 @@ fn big_download_streams_in_flat_memory_and_a_client_may_leave_midway() {
     let proxy = Proxy::start(&token, &jira.base_url(), &[]);
     let url = format!("{}/rest/big", proxy.url);
     assert_eq!(
-        status_of(&[&format!("{}/rest/api/2/myself", proxy.url)]),
+        status_with_token(&[&format!("{}/rest/api/2/myself", proxy.url)]),
         "200"
     );
     let before = peak_rss(proxy.child.id());
@@ -108,22 +97,12 @@ fn big_download_streams_in_flat_memory_and_a_client_may_leave_midway() {
     drop(s);
 
     // Others are served meanwhile and after.
-    let out = curl(&[
-        "-sS",
-        "-H",
-        &format!("Authorization: Bearer {TOKEN}"),
-        "-o",
-        "-",
-        &url,
-    ]);
+    let out = proxy.curl(&["-o", "-", &url]);
     assert!(out.status.success());
     assert_eq!(out.stdout.len(), 20 * 1024 * 1024);
     let upload = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(upload.path(), vec![b'y'; 20 * 1024 * 1024]).unwrap();
-    let out = curl(&[
-        "-sS",
-        "-H",
-        &format!("Authorization: Bearer {TOKEN}"),
+    let out = proxy.curl(&[
         "-H",
         "Content-Type: application/octet-stream",
         "-T",
@@ -143,7 +122,7 @@ fn big_download_streams_in_flat_memory_and_a_client_may_leave_midway() {
         "peak RSS {before} -> {peak} bytes"
     );
     assert_eq!(
-        status_of(&[&format!("{}/rest/api/2/myself", proxy.url)]),
+        status_with_token(&[&format!("{}/rest/api/2/myself", proxy.url)]),
         "200"
     );
     let (code, log) = proxy.stop();
@@ -196,13 +175,7 @@ fn beyond_max_connections_is_503() {
     let proxy = Proxy::start(&token, &jira.base_url(), &["--max-connections", "1"]);
     let held = TcpStream::connect(("127.0.0.1", proxy.port())).unwrap();
     // The held connection is accepted before the next one.
-    let out = curl(&[
-        "-s",
-        "-i",
-        "-H",
-        &format!("Authorization: Bearer {TOKEN}"),
-        &format!("{}/rest/api/2/myself", proxy.url),
-    ]);
+    let out = proxy.curl(&["-i", &format!("{}/rest/api/2/myself", proxy.url)]);
     let (head, _) = split_head(&out.stdout);
     let lower = head.to_ascii_lowercase();
     assert!(head.starts_with("HTTP/1.1 503"), "{head}");
@@ -228,13 +201,11 @@ fn a_held_answer_delays_no_other_and_sigterm_lets_it_finish() {
     });
     let proxy = Proxy::start(&token, &jira.base_url(), &[]);
     let url = format!("{}/rest/slow", proxy.url);
-    let client = std::thread::spawn(move || {
-        curl(&["-sS", "-H", &format!("Authorization: Bearer {TOKEN}"), &url])
-    });
+    let client = std::thread::spawn(move || curl_with_token(&[&url]));
     wait_arrival.recv().unwrap();
     // The held answer delays no other client.
     assert_eq!(
-        status_of(&[&format!("{}/rest/api/2/myself", proxy.url)]),
+        status_with_token(&[&format!("{}/rest/api/2/myself", proxy.url)]),
         "200"
     );
     unsafe { libc::kill(proxy.child.id() as i32, libc::SIGTERM) };
@@ -303,7 +274,7 @@ fn sigint_stops_with_exit_0_and_failures_are_logged() {
         .port();
     let proxy = Proxy::start("tok", &format!("http://127.0.0.1:{port}"), &[]);
     assert_eq!(
-        status_of(&[&format!("{}/rest/api/2/myself", proxy.url)]),
+        status_with_token(&[&format!("{}/rest/api/2/myself", proxy.url)]),
         "502"
     );
     unsafe { libc::kill(proxy.child.id() as i32, libc::SIGINT) };

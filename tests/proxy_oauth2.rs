@@ -9,7 +9,7 @@ mod support;
 
 use std::process::Command;
 use support::oauth2::{login, setup, Setup};
-use support::proxy::{curl_status, Proxy, TOKEN};
+use support::proxy::{status_with_token, Proxy, TOKEN};
 
 /// `proxy --listen 0` on the stored login.
 fn start_proxy(s: &Setup) -> Proxy {
@@ -43,8 +43,7 @@ fn a_running_proxy_keeps_the_login_fresh() {
     let proxy = start_proxy(&s);
     assert_eq!(refreshes(&s), 1, "refreshed once at start");
     let myself = format!("{}/rest/api/2/myself", proxy.url);
-    let auth = format!("Authorization: Bearer {TOKEN}");
-    let get = || curl_status(&["-H", &auth, &myself]);
+    let get = || status_with_token(&[&myself]);
 
     // Before each request, a token about to expire is refreshed.
     assert_eq!(get(), "200");
@@ -70,9 +69,7 @@ fn a_running_proxy_keeps_the_login_fresh() {
     s.jira.revoke_bearer(&stored);
     s.jira.clear_requests();
     let comment = format!("{}/rest/api/2/issue/HSP-1/comment", proxy.url);
-    let status = curl_status(&[
-        "-H",
-        &auth,
+    let status = status_with_token(&[
         "-H",
         "Content-Type: application/json",
         "-d",
@@ -119,10 +116,9 @@ fn sixteen_clients_refused_at_once_cost_one_refresh() {
     assert_eq!(refreshes(&s), 0);
     s.jira.revoke_bearer(s.entry()["token"].as_str().unwrap());
     let myself = format!("{}/rest/api/2/myself", proxy.url);
-    let auth = format!("Authorization: Bearer {TOKEN}");
     let statuses: Vec<String> = std::thread::scope(|scope| {
         let clients: Vec<_> = (0..16)
-            .map(|_| scope.spawn(|| curl_status(&["-H", &auth, &myself])))
+            .map(|_| scope.spawn(|| status_with_token(&[&myself])))
             .collect();
         clients.into_iter().map(|c| c.join().unwrap()).collect()
     });

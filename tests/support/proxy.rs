@@ -81,8 +81,7 @@ impl Proxy {
 
     /// curl with the proxy token as a bearer, and `args`.
     pub fn curl(&self, args: &[&str]) -> Output {
-        let auth = format!("Authorization: Bearer {TOKEN}");
-        curl(&[&["-sS", "-H", auth.as_str()], args].concat())
+        curl_with_token(args)
     }
 
     /// SIGTERM, then the exit code and all of stderr.
@@ -122,6 +121,21 @@ pub fn curl(args: &[&str]) -> Output {
 pub fn curl_status(args: &[&str]) -> String {
     let out = curl(&[&["-s", "-o", "/dev/null", "-w", "%{http_code}"], args].concat());
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// The proxy token as a bearer header, as clients pass the gate.
+pub fn token_header() -> String {
+    format!("Authorization: Bearer {TOKEN}")
+}
+
+/// curl past the gate (the proxy token as a bearer), with `args`.
+pub fn curl_with_token(args: &[&str]) -> Output {
+    curl(&[&["-sS", "-H", token_header().as_str()], args].concat())
+}
+
+/// The HTTP status curl got past the gate for `args`.
+pub fn status_with_token(args: &[&str]) -> String {
+    curl_status(&[&["-H", token_header().as_str()], args].concat())
 }
 
 /// The status line's code and the body of `curl -i` output.
