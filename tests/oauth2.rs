@@ -258,16 +258,22 @@ fn eight_concurrent_requests_on_an_expired_token_refresh_once() {
     assert_eq!(s.jira.oauth2(|p| p.refreshes), 1);
 }
 
+/// A request whose refresh JIRA refuses: exit 4, `invalid_grant`, and a
+/// hint to log in again.
+fn refused_for_a_dead_refresh_token(s: &Setup) {
+    let out = s.run(&["request", "/rest/api/2/myself"]);
+    out.fails(4);
+    assert!(out.error().contains("invalid_grant"), "{}", out.stderr);
+    assert!(out.hint().contains("login"), "{}", out.stderr);
+}
+
 #[test]
 fn a_dead_refresh_token_means_login_again() {
     let s = setup();
     s.jira.oauth2(|p| p.access_lifetime = Some(30));
     login(&s).ok();
     s.jira.oauth2(|p| p.kill_refresh_tokens());
-    let out = s.run(&["request", "/rest/api/2/myself"]);
-    out.fails(4);
-    assert!(out.error().contains("invalid_grant"), "{}", out.stderr);
-    assert!(out.hint().contains("login"), "{}", out.stderr);
+    refused_for_a_dead_refresh_token(&s);
 }
 
 #[test]
@@ -401,10 +407,7 @@ fn a_code_used_twice_revokes_what_it_issued() {
     );
     // Every token issued from it, rotations included, is dead: the
     // request is refused and its refresh fails.
-    let out = s.run(&["request", "/rest/api/2/myself"]);
-    out.fails(4);
-    assert!(out.error().contains("invalid_grant"), "{}", out.stderr);
-    assert!(out.hint().contains("login"), "{}", out.stderr);
+    refused_for_a_dead_refresh_token(&s);
 }
 
 #[test]
