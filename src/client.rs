@@ -164,6 +164,23 @@ impl Client {
         }
     }
 
+    /// Whether JIRA refused the bearer token `sent` with this answer: a
+    /// 401 (with its `OAuth realm` challenge), or a 2xx served to
+    /// `anonymous`. A token it took may be refreshed after a later refusal.
+    pub fn bearer_refused(
+        &self,
+        sent: &str,
+        status: reqwest::StatusCode,
+        headers: &reqwest::header::HeaderMap,
+    ) -> bool {
+        let refused = status == reqwest::StatusCode::UNAUTHORIZED
+            || (status.is_success() && problem::answered_anonymously(headers));
+        if let (false, Some(b)) = (refused, self.bearer()) {
+            b.accepted(sent);
+        }
+        refused
+    }
+
     /// The consumer key (none for a bearer client).
     pub fn consumer_key(&self) -> &str {
         match &self.credential {
@@ -211,15 +228,13 @@ impl Client {
         // A refused OAuth 2.0 token: refresh, then send the call again (its
         // body is held in memory, so it can be replayed).
         if let (Some(bearer), Some((call, sent))) = (self.bearer(), &prepared.sent_bearer) {
-            if !refused_bearer(resp.status(), resp.headers()) {
-                bearer.accepted(sent);
-            } else if bearer.refresh_after_refusal(sent)? {
+            if self.bearer_refused(sent, resp.status(), resp.headers())
+                && bearer.refresh_after_refusal(sent)?
+            {
                 let again = self.prepare(call)?;
                 let token = again.bearer().unwrap_or_default().to_string();
                 let resp = self.transport.send(again.request)?;
-                if !refused_bearer(resp.status(), resp.headers()) {
-                    bearer.accepted(&token);
-                }
+                self.bearer_refused(&token, resp.status(), resp.headers());
                 return Ok((resp, again.context));
             }
         }
@@ -280,13 +295,6 @@ impl Client {
             sent_bearer: None,
         })
     }
-}
-
-/// JIRA's answers to a bearer token it does not take: a 401 (with its
-/// `OAuth realm` challenge), or a 2xx served to `anonymous`.
-pub fn refused_bearer(status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap) -> bool {
-    status == reqwest::StatusCode::UNAUTHORIZED
-        || (status.is_success() && problem::answered_anonymously(headers))
 }
 
 /// A request carrying a bearer token (RFC 6750 §2.1), never as a Basic

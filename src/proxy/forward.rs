@@ -193,7 +193,11 @@ async fn exchange(
         if outcome == refresh::Outcome::Refreshed && replayable {
             let again;
             (resp, ctx, again) = send(state, call, None).await?;
-            refresh::seen(state, &resp, again.as_deref());
+            if let Some(token) = again {
+                state
+                    .client
+                    .bearer_refused(&token, resp.status(), resp.headers());
+            }
             outcome = refresh::Outcome::Taken;
         }
     }

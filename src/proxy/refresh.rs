@@ -6,7 +6,6 @@
 //! A failed refresh is logged, and the request goes with the token it has.
 
 use super::State;
-use crate::client::refused_bearer;
 use std::sync::Arc;
 
 /// Refreshes the token first if it is about to expire.
@@ -43,7 +42,10 @@ pub enum Outcome {
 /// After JIRA answered a request that carried `sent`: refreshes the token
 /// if JIRA refused it.
 pub async fn after(state: &Arc<State>, resp: &reqwest::Response, sent: &str) -> Outcome {
-    if seen(state, resp, Some(sent)) || !state.client.bearer().is_some_and(|b| b.refreshable()) {
+    let refused = state
+        .client
+        .bearer_refused(sent, resp.status(), resp.headers());
+    if !refused || !state.client.bearer().is_some_and(|b| b.refreshable()) {
         return Outcome::Taken;
     }
     let s = state.clone();
@@ -66,17 +68,4 @@ pub async fn after(state: &Arc<State>, resp: &reqwest::Response, sent: &str) -> 
         }
         Err(_) => Outcome::Failed,
     }
-}
-
-/// Whether JIRA took the token `sent` with this answer (it may be
-/// refreshed after a later refusal again).
-pub fn seen(state: &State, resp: &reqwest::Response, sent: Option<&str>) -> bool {
-    let (Some(bearer), Some(sent)) = (state.client.bearer(), sent) else {
-        return false;
-    };
-    let taken = !refused_bearer(resp.status(), resp.headers());
-    if taken {
-        bearer.accepted(sent);
-    }
-    taken
 }
